@@ -1,0 +1,135 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/inventory"
+)
+
+// Func is a task: a plain Go function run once per host. It returns the host's result; a
+// non-nil error fails the host (the runner copies it into Result.Err).
+type Func func(ctx context.Context, t *Task) (Result, error)
+
+// Task is what a Func receives: the host it runs for and the run's context for that host.
+// A Task belongs to one host's execution and must not be kept after the Func returns.
+type Task struct {
+	// Host is the inventory host the task runs for.
+	Host *inventory.Host
+	// Name is the task's name (for subtasks, the subtask's name).
+	Name string
+	// DryRun asks the task to report what it would change without changing it.
+	DryRun bool
+	// Attempt is the 1-based attempt number, set by the retry middleware (1 without it).
+	Attempt int
+	// Logger carries the host and task fields. Tasks log through it.
+	Logger zerolog.Logger
+	// Connections lends the host's connections; set by the runner, nil when the run has no
+	// connection registry (Connection then returns ErrNoConnections).
+	Connections *connection.Sessions
+
+	mu  sync.Mutex
+	sub []Result
+}
+
+// ErrNoConnections is returned by Task.Connection when the run was given no connection registry.
+var ErrNoConnections = errors.New("tasks: the run has no connection registry")
+
+// Connection returns the host's connection proxy, resolving a plugin and opening it lazily on
+// first use. One session per host and plugin is shared by the task and its subtasks, and closed
+// when the host's task ends.
+func (t *Task) Connection(ctx context.Context, opts ...connection.Option) (*connection.Proxy, error) {
+	if t.Connections == nil {
+		return nil, fmt.Errorf("host %s: %w", t.Host.Name, ErrNoConnections)
+	}
+	return t.Connections.Get(ctx, opts...)
+}
+
+// Run runs fn as a subtask of t, on the same host and connections. Its result is returned and
+// also recorded under the parent's Result.Sub. A panic in fn fails the subtask only.
+func (t *Task) Run(ctx context.Context, name string, fn Func) (Result, error) {
+	child := &Task{
+		Host:        t.Host,
+		Name:        name,
+		DryRun:      t.DryRun,
+		Attempt:     t.Attempt,
+		Logger:      t.Logger.With().Str("subtask", name).Logger(),
+		Connections: t.Connections,
+	}
+	r := Call(ctx, child, fn)
+	t.mu.Lock()
+	t.sub = append(t.sub, r)
+	t.mu.Unlock()
+	return r, r.Err
+}
+
+// SubResults returns the results of the subtasks run so far, in the order they finished.
+func (t *Task) SubResults() []Result {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]Result(nil), t.sub...)
+}
+
+// ResetSubResults forgets the subtask results recorded so far (the retry middleware calls it
+// before each new attempt so a result holds the last attempt's subtasks only).
+func (t *Task) ResetSubResults() {
+	t.mu.Lock()
+	t.sub = nil
+	t.mu.Unlock()
+}
+
+// Call runs fn for t and returns its result, completed with the host and task names, the
+// error, start time, duration and subtask results. A panic in fn becomes a *PanicError
+// carrying the stack; Call itself never panics because of fn.
+func Call(ctx context.Context, t *Task, fn Func) (res Result) {
+	start := time.Now()
+	defer func() {
+		if v := recover(); v != nil {
+			res = Result{Err: &PanicError{Value: v, Stack: debug.Stack()}}
+		}
+		res.Host = t.Host.Name
+		if res.Task == "" {
+			res.Task = t.Name
+		}
+		if res.Started.IsZero() {
+			res.Started = start
+		}
+		if res.Duration == 0 {
+			res.Duration = time.Since(start)
+		}
+		if res.Attempts == 0 {
+			res.Attempts = max(t.Attempt, 1)
+		}
+		if res.Sub == nil {
+			res.Sub = t.SubResults()
+		}
+		if res.Err != nil {
+			res.Status = StatusFailed
+		} else if res.Status == 0 {
+			res.Status = StatusOK
+		}
+	}()
+	if fn == nil {
+		return Result{Err: Permanent(errors.New("tasks: nil task function"))}
+	}
+	r, err := fn(ctx, t)
+	if err != nil {
+		r.Err = err
+	}
+	return r
+}
+
+// PanicError is the error of a task that panicked.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("task panicked: %v", e.Value) }
