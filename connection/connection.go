@@ -85,3 +85,28 @@ var (
 	// ErrConnectionLost: an open session was lost (the peer hung up, the transport broke).
 	ErrConnectionLost = errors.New("connection: connection lost")
 )
+
+// NotImplementedError is returned by Use when the plugin's session lacks a capability.
+// It matches errors.ErrUnsupported with errors.Is.
+type NotImplementedError struct {
+	Capability string // the capability interface, e.g. "connection.ConfigGetter"
+	Method     string // its first method, e.g. "GetConfig"
+	Platform   string
+	Plugin     Key
+	Host       string
+}
+
+func (e *NotImplementedError) Error() string {
+	return "host " + e.Host + ": plugin " + e.Plugin.Library + "/" + e.Plugin.Type + " for platform " + e.Platform +
+		" does not implement " + e.Capability + " (" + e.Method + ")"
+}
+
+// Unwrap returns errors.ErrUnsupported.
+func (e *NotImplementedError) Unwrap() error { return errors.ErrUnsupported }
+
+// Use returns the proxy's session as capability C (an interface such as ConfigGetter), opening
+// the session if needed, or a *NotImplementedError when the plugin does not implement C.
+func Use[C any](p *Proxy) (C, error) {
+	var zero C
+	return zero, &NotImplementedError{}
+}
