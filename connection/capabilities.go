@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -23,7 +24,11 @@ type Session interface {
 type Target struct {
 	// Host is the inventory host.
 	Host *inventory.Host
-	// Params are the host's parameters resolved for the plugin's connection-options name.
+	// Key is the plugin being opened; Key.Platform is the canonical platform (the host's own
+	// platform string, possibly an alias such as "ios", is Params.Platform).
+	Key Key
+	// Params are the host's parameters resolved for the plugin's connection-options name
+	// (ParamsName, default "scrapli" for ssh/scrapli, "scrapli_netconf" for netconf/scrapli).
 	Params inventory.Params
 	// Logger carries the host's fields; plugins log through it (never secrets).
 	Logger zerolog.Logger
@@ -56,6 +61,9 @@ func (f openFunc[S]) Open(ctx context.Context, t Target) (Session, error) {
 
 func (f openFunc[S]) SessionType() reflect.Type { return reflect.TypeFor[S]() }
 
+// Interface guards.
+var _ Opener = openFunc[Session](nil)
+
 // Response is the output of one command.
 type Response struct {
 	// Command is the command as sent.
@@ -68,9 +76,12 @@ type Response struct {
 
 // CommandError is returned when the device rejected a command (e.g. "% Invalid input").
 type CommandError struct {
-	Host    string
+	// Host is the host's name.
+	Host string
+	// Command is the command the device rejected.
 	Command string
-	Output  string
+	// Output is what the device answered (e.g. "% Invalid input detected at '^' marker.").
+	Output string
 }
 
 // ErrCommandFailed is what a *CommandError unwraps to.
@@ -117,12 +128,14 @@ type ConfigGetter interface {
 
 // Facts describe a device.
 type Facts struct {
-	Vendor    string        `json:"vendor"`
-	Model     string        `json:"model"`
-	Serial    string        `json:"serial"`
-	OSVersion string        `json:"os_version"`
-	Hostname  string        `json:"hostname"`
-	Uptime    time.Duration `json:"uptime"`
+	// Vendor, Model, Serial, OSVersion and Hostname are as the device reports them.
+	Vendor    string `json:"vendor"`
+	Model     string `json:"model"`
+	Serial    string `json:"serial"`
+	OSVersion string `json:"os_version"`
+	Hostname  string `json:"hostname"`
+	// Uptime is how long the device has been up.
+	Uptime time.Duration `json:"uptime"`
 }
 
 // FactsGetter returns facts parsed from the device (e.g. from "show version").
@@ -139,4 +152,134 @@ type ConfigSaver interface {
 // scrapligo). The value is only valid while the task holds the proxy.
 type RawAccess interface {
 	Raw() any
+}
+
+// Capability names a capability interface (CommandSender, ConfigGetter, ... or a user's own).
+// Make one with CapabilityOf; the zero Capability is invalid. Capabilities are comparable.
+type Capability struct{ typ reflect.Type }
+
+// CapabilityOf returns the capability of interface type C, e.g.
+// CapabilityOf[connection.ConfigGetter](). It panics if C is not an interface type.
+func CapabilityOf[C any]() Capability {
+	t := reflect.TypeFor[C]()
+	if t.Kind() != reflect.Interface {
+		panic("connection: CapabilityOf[" + t.String() + "]: not an interface type")
+	}
+	return Capability{typ: t}
+}
+
+// The capabilities of the built-in tasks, known to every Registry.
+var (
+	// CapCommandSender: send operational commands (SendCommand, SendCommands).
+	CapCommandSender = CapabilityOf[CommandSender]()
+	// CapConfigSender: apply configuration, committing where the platform needs it.
+	CapConfigSender = CapabilityOf[ConfigSender]()
+	// CapConfigGetter: return the running or startup configuration.
+	CapConfigGetter = CapabilityOf[ConfigGetter]()
+	// CapFactsGetter: return vendor, model, serial, OS version, hostname, uptime.
+	CapFactsGetter = CapabilityOf[FactsGetter]()
+	// CapConfigSaver: save the running configuration to startup.
+	CapConfigSaver = CapabilityOf[ConfigSaver]()
+	// CapRawAccess: the library's own client.
+	CapRawAccess = CapabilityOf[RawAccess]()
+)
+
+// BuiltInCapabilities returns the capabilities every Registry knows, in a fixed order.
+func BuiltInCapabilities() []Capability {
+	return []Capability{CapCommandSender, CapConfigSender, CapConfigGetter, CapFactsGetter, CapConfigSaver, CapRawAccess}
+}
+
+// String returns the interface's name, e.g. "connection.ConfigGetter".
+func (c Capability) String() string {
+	if c.typ == nil {
+		return "<invalid capability>"
+	}
+	return c.typ.String()
+}
+
+// Type returns the interface type.
+func (c Capability) Type() reflect.Type { return c.typ }
+
+// IsZero reports whether c is the zero (invalid) Capability.
+func (c Capability) IsZero() bool { return c.typ == nil }
+
+// ImplementedBy reports whether values of type t implement the capability.
+func (c Capability) ImplementedBy(t reflect.Type) bool {
+	return c.typ != nil && t != nil && t.Implements(c.typ)
+}
+
+// Methods returns the capability's method names, sorted.
+func (c Capability) Methods() []string {
+	if c.typ == nil {
+		return nil
+	}
+	out := make([]string, c.typ.NumMethod())
+	for i := range out {
+		out[i] = c.typ.Method(i).Name
+	}
+	return out
+}
+
+// missingMethod returns the first method of iface (sorted by name) that t lacks, or the first
+// method when t is nil or implements it.
+func missingMethod(iface, t reflect.Type) string {
+	if iface == nil || iface.Kind() != reflect.Interface || iface.NumMethod() == 0 {
+		return ""
+	}
+	if t != nil {
+		for i := 0; i < iface.NumMethod(); i++ {
+			m := iface.Method(i)
+			tm, ok := t.MethodByName(m.Name)
+			if !ok {
+				return m.Name
+			}
+			// Compare signatures: t's method has the receiver as first input unless t is an
+			// interface.
+			want := m.Type
+			got := tm.Type
+			off := 1
+			if t.Kind() == reflect.Interface {
+				off = 0
+			}
+			if got.NumIn()-off != want.NumIn() || got.NumOut() != want.NumOut() {
+				return m.Name
+			}
+			for j := 0; j < want.NumIn(); j++ {
+				if got.In(j+off) != want.In(j) {
+					return m.Name
+				}
+			}
+			for j := 0; j < want.NumOut(); j++ {
+				if got.Out(j) != want.Out(j) {
+					return m.Name
+				}
+			}
+		}
+	}
+	return iface.Method(0).Name
+}
+
+func containsCap(cs []Capability, c Capability) bool {
+	for _, x := range cs {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func capNames(cs []Capability) string {
+	if len(cs) == 0 {
+		return "[]"
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, c := range cs {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString(c.String())
+	}
+	b.WriteByte(']')
+	return b.String()
 }
