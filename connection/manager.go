@@ -287,7 +287,7 @@ func (p *Proxy) closeSession(s Session) error {
 func safeClose(s Session) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("Close panicked: %v", v)
+			err = fmt.Errorf("the plugin's Close panicked: %v", v)
 		}
 	}()
 	return s.Close()
@@ -358,10 +358,10 @@ func (p *Proxy) open(ctx context.Context) (sess Session, err error) {
 	start := time.Now()
 	defer func() {
 		if v := recover(); v != nil {
-			sess, err = nil, fmt.Errorf("Open panicked: %v", v)
+			sess, err = nil, fmt.Errorf("the plugin's Open panicked: %v", v)
 		}
 		if err == nil && (sess == nil || isNilSession(sess)) {
-			err = errors.New("Open returned no session and no error")
+			err = errors.New("the plugin's Open returned no session and no error")
 		}
 		if err != nil {
 			m.failed.Add(1)
