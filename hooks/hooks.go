@@ -54,6 +54,8 @@ type RunEvent struct {
 
 // Summary counts the outcomes of a run.
 type Summary struct {
+	// OK, Failed and NotRun count hosts by status; Changed counts the hosts (ok or failed) whose
+	// result reports a change.
 	OK, Failed, NotRun, Changed int
 	// Duration is the run's wall time.
 	Duration time.Duration
@@ -61,10 +63,17 @@ type Summary struct {
 
 // BreakerEvent reports a circuit breaker changing state.
 type BreakerEvent struct {
-	// Name names the breaker (its scope and key, e.g. "site=ams1").
+	// Run is the run during which the state changed (nil when not known).
+	Run *Run
+	// Name names the breaker (its scope and key, e.g. "site=ams1", or "run" for a breaker
+	// shared by every host).
 	Name string
 	// From and To are the states: "closed", "open", "half-open".
 	From, To string
+	// Failures is, when the breaker opens, how many consecutive counted failures tripped it.
+	Failures int
+	// Err is, when the breaker opens, the last counted failure (why it tripped).
+	Err error
 	// Time is when it changed.
 	Time time.Time
 }

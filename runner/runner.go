@@ -1,0 +1,598 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/hooks"
+	"github.com/gonorn/norn/inventory"
+	"github.com/gonorn/norn/tasks"
+)
+
+// Errors of Run and Stream for bad input.
+var (
+	// ErrNilTask: Run or Stream was given a nil task function.
+	ErrNilTask = errors.New("runner: nil task function")
+	// ErrNoName: Run or Stream was given an empty task name.
+	ErrNoName = errors.New("runner: empty task name")
+	// ErrNoHosts: the runner's filters select no host of the inventory.
+	ErrNoHosts = errors.New("runner: no hosts selected")
+)
+
+// Runner runs tasks on the hosts of an inventory: through a bounded pool of workers, in
+// batches, with hook chains around each host's task and each run, and middleware (circuit
+// breaker, retry, timeout, your own) around each task.
+//
+// A Runner remembers the hosts that failed (like Nornir's failed_hosts): later runs skip them
+// unless Config.RunOnFailed or the OnFailed run option says otherwise, or until Recover or
+// RecoverAll forgets them. A host that succeeds is forgotten too.
+//
+// A Runner is safe for concurrent use. Runners returned by Filter share the configuration, the
+// failed-host state and the circuit breakers of the runner they came from.
+type Runner struct {
+	cfg     Config
+	chain   *hooks.Chain
+	mw      Middleware
+	breaker *Breaker
+	filter  inventory.Filter
+	failed  *failedSet
+}
+
+// New validates cfg and returns a Runner. It returns an error wrapping ErrConfig that names
+// the bad field: a nil Inventory, a negative Workers, BatchSize, Timeout or FlushTimeout, a
+// MaxFailRatio outside [0, 1], a hook that implements no hook interface, a nil middleware, an
+// invalid Retry or Breaker config.
+func New(cfg Config) (*Runner, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	chain, err := hooks.NewChain(cfg.Logger, cfg.Hooks...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: Hooks: %w", ErrConfig, err)
+	}
+	r := &Runner{cfg: cfg, chain: chain, failed: &failedSet{}}
+	var mw []Middleware
+	if cfg.Breaker != nil {
+		b, err := NewBreaker(*cfg.Breaker)
+		if err != nil {
+			return nil, fmt.Errorf("%w: Breaker: %w", ErrConfig, err)
+		}
+		r.breaker = b
+		mw = append(mw, b.Middleware())
+	}
+	if cfg.Retry != nil {
+		mw = append(mw, Retry(*cfg.Retry))
+	}
+	if cfg.Timeout > 0 {
+		mw = append(mw, Timeout(cfg.Timeout))
+	}
+	mw = append(mw, cfg.Middleware...)
+	r.mw = Chain(mw...)
+	return r, nil
+}
+
+// Filter returns a runner narrowed to the hosts matching f (and the filters of r). Filters
+// compose: r.Filter(a).Filter(b) selects the hosts matching a and b. A nil f selects the same
+// hosts as r. The narrowed runner shares r's configuration, failed-host state and breakers.
+func (r *Runner) Filter(f inventory.Filter) *Runner {
+	if f == nil {
+		return r
+	}
+	n := *r
+	if prev := r.filter; prev != nil {
+		n.filter = func(h *inventory.Host) bool { return prev(h) && f(h) }
+	} else {
+		n.filter = f
+	}
+	return &n
+}
+
+// Hosts returns the hosts the runner selects, in inventory order (failed hosts included).
+func (r *Runner) Hosts() []*inventory.Host {
+	if r.filter == nil {
+		return slices.Clone(r.cfg.Inventory.Hosts())
+	}
+	return r.cfg.Inventory.Filter(r.filter)
+}
+
+// hosts returns the selected hosts; the slice may be the inventory's own and must not be
+// modified.
+func (r *Runner) hosts() []*inventory.Host {
+	if r.filter == nil {
+		return r.cfg.Inventory.Hosts()
+	}
+	return r.cfg.Inventory.Filter(r.filter)
+}
+
+// Breaker returns the runner's circuit breaker (nil without Config.Breaker), to read its
+// state.
+func (r *Runner) Breaker() *Breaker { return r.breaker }
+
+// FailedHosts returns the names of the hosts that failed in earlier runs and are skipped by
+// later runs (see Recover), sorted.
+func (r *Runner) FailedHosts() []string { return r.failed.names() }
+
+// Recover forgets that host failed, so later runs include it again. It reports whether the
+// host was in the failed set.
+func (r *Runner) Recover(host string) bool { return r.failed.remove(host) }
+
+// RecoverAll forgets every failed host.
+func (r *Runner) RecoverAll() { r.failed.clear() }
+
+// RunOption adjusts one run.
+type RunOption func(*runOptions)
+
+type runOptions struct {
+	dryRun   bool
+	onFailed bool
+}
+
+// DryRun sets the run's dry-run flag (Task.DryRun), overriding Config.DryRun.
+func DryRun(dryRun bool) RunOption { return func(o *runOptions) { o.dryRun = dryRun } }
+
+// OnFailed includes (true) or skips (false) the hosts that failed in earlier runs, overriding
+// Config.RunOnFailed.
+func OnFailed(include bool) RunOption { return func(o *runOptions) { o.onFailed = include } }
+
+func (r *Runner) options(opts []RunOption) runOptions {
+	o := runOptions{dryRun: r.cfg.DryRun, onFailed: r.cfg.RunOnFailed}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	return o
+}
+
+func (r *Runner) check(name string, fn tasks.Func) error {
+	if fn == nil {
+		return fmt.Errorf("%w (task %q)", ErrNilTask, name)
+	}
+	if name == "" {
+		return ErrNoName
+	}
+	return nil
+}
+
+// Run runs fn on every selected host and returns the results once every host is accounted for
+// (ok, failed or not run). Hosts run on the executor (Config.Workers goroutines by default), in
+// batches of Config.BatchSize.
+//
+// Run returns an error and no results for bad input: a nil fn (ErrNilTask), an empty name
+// (ErrNoName), no selected host (ErrNoHosts). When ctx ends the run early, Run returns the
+// results (in-flight hosts failed with the cancellation, hosts not started reported
+// StatusNotRun) and an error wrapping ctx's cause. Otherwise the error is nil even when hosts
+// failed: see Results.Err.
+func (r *Runner) Run(ctx context.Context, name string, fn tasks.Func, opts ...RunOption) (*Results, error) {
+	if err := r.check(name, fn); err != nil {
+		return nil, err
+	}
+	hosts := r.hosts()
+	if len(hosts) == 0 {
+		return nil, fmt.Errorf("%w: task %q: the filter matched none of the inventory's %d hosts",
+			ErrNoHosts, name, len(r.cfg.Inventory.Hosts()))
+	}
+	res := &Results{hosts: make([]tasks.Result, len(hosts))}
+	run := r.execute(ctx, name, fn, r.options(opts), hosts, func(i int, x tasks.Result) { res.hosts[i] = x })
+	res.Run, res.Summary = *run.run, run.summary()
+	if ctx.Err() != nil {
+		return res, fmt.Errorf("runner: run %q stopped: %w", name, context.Cause(ctx))
+	}
+	return res, nil
+}
+
+// Stream runs fn on every selected host like Run, and yields each host's result as soon as it
+// is known, in the order hosts finish (not run hosts included), so a run over a million hosts
+// holds constant memory. Each iteration of the returned sequence starts a new run.
+//
+// Breaking out of the loop cancels the run: in-flight tasks see a cancelled context, no new
+// host starts, the RunEnd hooks are called, and the loop's exit waits for the run's goroutines
+// (but not for tasks that ignore their context).
+//
+// Bad input cannot be returned as an error from a sequence: a nil fn or an empty name yields
+// every selected host failed with ErrNilTask or ErrNoName; no selected host yields nothing.
+// Use Run to get such errors as an error.
+func (r *Runner) Stream(ctx context.Context, name string, fn tasks.Func, opts ...RunOption) iter.Seq[tasks.Result] {
+	return func(yield func(tasks.Result) bool) {
+		hosts := r.hosts()
+		if err := r.check(name, fn); err != nil {
+			for _, h := range hosts {
+				if !yield(tasks.Result{Host: h.Name, Task: name, Status: tasks.StatusFailed, Err: err}) {
+					return
+				}
+			}
+			return
+		}
+		if len(hosts) == 0 {
+			return
+		}
+		ctx, cancel := context.WithCancelCause(ctx)
+		ch := make(chan tasks.Result, min(len(hosts), 128))
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		var quiet atomic.Bool
+		go func() {
+			defer close(done)
+			defer close(ch)
+			r.executeQuiet(ctx, name, fn, r.options(opts), hosts, func(_ int, x tasks.Result) {
+				select {
+				case ch <- x:
+				case <-stop:
+				}
+			}, &quiet)
+		}()
+		var once sync.Once
+		finish := func() {
+			once.Do(func() {
+				quiet.Store(true)
+				close(stop)
+				cancel(errStreamStopped)
+			})
+			<-done
+		}
+		defer finish()
+		for x := range ch {
+			if !yield(x) {
+				return
+			}
+		}
+	}
+}
+
+// errStreamStopped is the cause of a run whose Stream loop was left early.
+var errStreamStopped = fmt.Errorf("runner: the Stream loop stopped early: %w", context.Canceled)
+
+// runKey is the context key of the *runState of a run.
+type runKey struct{}
+
+// runState is one run: what each host's pipeline and the runner's middleware need.
+type runState struct {
+	r          *Runner
+	run        *hooks.Run
+	chain      *hooks.Chain
+	handler    tasks.Func
+	mgr        *connection.Manager
+	logger     zerolog.Logger
+	logEnabled bool
+	quiet      *atomic.Bool // set when nobody reads the results any more
+
+	ok, failedN, notRun, changed atomic.Int64
+}
+
+func runFrom(ctx context.Context) *runState {
+	rs, _ := ctx.Value(runKey{}).(*runState)
+	return rs
+}
+
+func (rs *runState) summary() hooks.Summary {
+	return hooks.Summary{
+		OK: int(rs.ok.Load()), Failed: int(rs.failedN.Load()), NotRun: int(rs.notRun.Load()),
+		Changed: int(rs.changed.Load()), Duration: time.Since(rs.run.Started),
+	}
+}
+
+func newRunID() string { return fmt.Sprintf("%016x", rand.Uint64()) }
+
+func (r *Runner) execute(ctx context.Context, name string, fn tasks.Func, o runOptions, hosts []*inventory.Host,
+	sink func(int, tasks.Result)) *runState {
+	return r.executeQuiet(ctx, name, fn, o, hosts, sink, nil)
+}
+
+// executeQuiet runs the whole run and delivers each host's result to sink (from any goroutine,
+// once per index of hosts). quiet, when set, says nobody reads the results any more.
+func (r *Runner) executeQuiet(ctx context.Context, name string, fn tasks.Func, o runOptions, hosts []*inventory.Host,
+	sink func(int, tasks.Result), quiet *atomic.Bool) *runState {
+	if quiet == nil {
+		quiet = new(atomic.Bool)
+	}
+	parent := ctx
+	rs := &runState{
+		r:      r,
+		run:    &hooks.Run{ID: newRunID(), Task: name, Hosts: len(hosts), DryRun: o.dryRun, Started: time.Now()},
+		chain:  r.chain,
+		logger: r.cfg.Logger, quiet: quiet,
+	}
+	rs.logEnabled = r.cfg.Logger.GetLevel() != zerolog.Disabled && zerolog.GlobalLevel() != zerolog.Disabled
+	rs.handler = r.mw(fn)
+	if r.cfg.Connections != nil {
+		rs.mgr = connection.NewManager(r.cfg.Connections, r.cfg.ConnectionLimits)
+	}
+	ctx = context.WithValue(ctx, runKey{}, rs)
+
+	rs.chain.RunStart(ctx, &hooks.RunEvent{Run: rs.run, Time: rs.run.Started})
+
+	deliver := func(i int, res tasks.Result) {
+		switch res.Status {
+		case tasks.StatusOK:
+			rs.ok.Add(1)
+			r.failed.remove(res.Host)
+		case tasks.StatusFailed:
+			rs.failedN.Add(1)
+			r.failed.add(res.Host)
+		default:
+			rs.notRun.Add(1)
+		}
+		if res.Changed {
+			rs.changed.Add(1)
+		}
+		sink(i, res)
+	}
+	// notRun reports hosts[i] as not run; the result is built only when someone reads it.
+	notRun := func(i int, reason string, cause error) {
+		res := tasks.Result{Host: hosts[i].Name, Task: name, Status: tasks.StatusNotRun}
+		if !quiet.Load() {
+			res.Err = &NotRunError{Host: hosts[i].Name, Reason: reason, Cause: cause}
+		}
+		deliver(i, res)
+	}
+
+	n := len(hosts)
+	bs := r.cfg.BatchSize
+	if bs <= 0 || bs > n {
+		bs = n
+	}
+	nBatches := (n + bs - 1) / bs
+	var stopReason string
+	var stopCause error
+	for b, off := 0, 0; off < n; b, off = b+1, off+bs {
+		end := min(off+bs, n)
+		if stopReason == "" && ctx.Err() != nil {
+			stopReason, stopCause = "the run was cancelled before the host started", context.Cause(ctx)
+		}
+		if stopReason != "" {
+			for i := off; i < end; i++ {
+				notRun(i, stopReason, stopCause)
+			}
+			continue
+		}
+		batch := hosts[off:end]
+		var index []int // index[i] is the position in hosts of batch[i]; nil when batch[i] is hosts[off+i]
+		if !o.onFailed && r.failed.len() > 0 {
+			var runnable []*inventory.Host
+			for i, h := range batch {
+				if r.failed.has(h.Name) {
+					notRun(off+i, "it failed in an earlier run of this runner (Recover it, or run with OnFailed(true))", nil)
+					continue
+				}
+				runnable = append(runnable, h)
+				index = append(index, off+i)
+			}
+			batch = runnable
+		}
+		if len(batch) > 0 {
+			r.runBatch(ctx, rs, b, batch, func(i int) int {
+				if index != nil {
+					return index[i]
+				}
+				return off + i
+			}, deliver, notRun)
+		}
+		if ctx.Err() == nil && r.cfg.MaxFailRatio > 0 && b+1 < nBatches {
+			ok, failed := rs.ok.Load(), rs.failedN.Load()
+			if failed > 0 && float64(failed)/float64(ok+failed) > r.cfg.MaxFailRatio {
+				stopReason = fmt.Sprintf("the run stopped after batch %d of %d: %d of %d hosts run failed (%.1f%%), above MaxFailRatio %.1f%%",
+					b+1, nBatches, failed, ok+failed, 100*float64(failed)/float64(ok+failed), 100*r.cfg.MaxFailRatio)
+			}
+		}
+	}
+
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(parent), r.cfg.FlushTimeout)
+	defer cancel()
+	fctx = context.WithValue(fctx, runKey{}, rs)
+	rs.chain.RunEnd(fctx, &hooks.RunEvent{Run: rs.run, Summary: rs.summary(), Time: time.Now()})
+	return rs
+}
+
+// runBatch hands one batch to the executor and accounts for every host of it.
+func (r *Runner) runBatch(ctx context.Context, rs *runState, b int, batch []*inventory.Host, pos func(int) int,
+	deliver func(int, tasks.Result), notRun func(int, string, error)) {
+	seen := newBitset(len(batch))
+	var closed atomic.Bool
+	emit := func(i int, res tasks.Result) {
+		if closed.Load() || i < 0 || i >= len(batch) || !seen.set(i) {
+			return
+		}
+		res.Host = batch[i].Name
+		deliver(pos(i), res)
+	}
+	job := &Job{RunID: rs.run.ID, Task: rs.run.Task, DryRun: rs.run.DryRun, Batch: b, Hosts: batch, Run: rs.runHost}
+	err := r.cfg.Executor.Execute(ctx, job, emit)
+	closed.Store(true)
+	if err != nil {
+		r.cfg.Logger.Error().Err(err).Str("run", rs.run.ID).Str("task", rs.run.Task).Int("batch", b).Msg("executor failed")
+	}
+	for i := range batch {
+		if !seen.set(i) {
+			continue
+		}
+		switch {
+		case err != nil:
+			notRun(pos(i), "the executor failed", err)
+		case ctx.Err() != nil:
+			notRun(pos(i), "the run was cancelled before the host started", context.Cause(ctx))
+		default:
+			notRun(pos(i), "the executor returned without a result for the host", nil)
+		}
+	}
+}
+
+// runHost is one host's pipeline: TaskStart hooks, the middleware-wrapped task, connection
+// cleanup, TaskOK or TaskFailed hooks. It never panics.
+func (rs *runState) runHost(ctx context.Context, h *inventory.Host) (res tasks.Result) {
+	name := rs.run.Task
+	if ctx.Err() != nil {
+		res = tasks.Result{Host: h.Name, Task: name, Status: tasks.StatusNotRun}
+		if !rs.quiet.Load() {
+			res.Err = &NotRunError{Host: h.Name, Reason: "the run was cancelled before the host started", Cause: context.Cause(ctx)}
+		}
+		return res
+	}
+	start := time.Now()
+	res = rs.execHost(ctx, h, start)
+	res.Host = h.Name
+	if res.Task == "" {
+		res.Task = name
+	}
+	res.Started = start
+	res.Duration = time.Since(start)
+	if res.Err != nil {
+		res.Status = tasks.StatusFailed
+	} else {
+		res.Status = tasks.StatusOK
+	}
+	if rs.chain.HasTaskEnd() {
+		ev := &hooks.Event{Run: rs.run, Host: h, Task: name, Attempt: res.Attempts, Err: res.Err, Result: &res, Time: time.Now()}
+		if res.Err != nil {
+			rs.chain.TaskFailed(ctx, ev)
+		} else {
+			rs.chain.TaskOK(ctx, ev)
+		}
+	}
+	return res
+}
+
+// execHost runs the TaskStart hooks and the task, and closes the host's connections.
+func (rs *runState) execHost(ctx context.Context, h *inventory.Host, start time.Time) (res tasks.Result) {
+	name := rs.run.Task
+	defer func() {
+		if v := recover(); v != nil { // a bug outside the task (hooks and tasks recover their own)
+			res = tasks.Result{Err: &tasks.PanicError{Value: v, Stack: stack()}}
+		}
+	}()
+	if rs.chain.HasTaskStart() {
+		if err := rs.chain.TaskStart(ctx, &hooks.Event{Run: rs.run, Host: h, Task: name, Attempt: 1, Time: start}); err != nil {
+			return tasks.Result{Err: err} // vetoed: the task never runs
+		}
+	}
+	t := &tasks.Task{Host: h, Name: name, DryRun: rs.run.DryRun, Attempt: 1, Logger: rs.logger}
+	if rs.logEnabled {
+		t.Logger = rs.logger.With().Str("host", h.Name).Str("task", name).Logger()
+	}
+	if rs.mgr != nil {
+		s := rs.mgr.Host(h)
+		t.Connections = s
+		defer func() {
+			if err := s.Close(); err != nil {
+				rs.r.cfg.Logger.Warn().Err(err).Str("host", h.Name).Str("task", name).Msg("closing the host's connections failed")
+			}
+		}()
+	}
+	res, abandoned := callAbandonable(ctx, t, rs.handler)
+	if abandoned {
+		res.Err = fmt.Errorf("host %s: task %q abandoned: the run ended while it was running and it did not return: %w",
+			h.Name, name, res.Err)
+	}
+	return res
+}
+
+// NotRunError is the error of a host that was never started. It wraps tasks.ErrNotRun (and the
+// cause, when there is one), so its class is tasks.ClassNotRun.
+type NotRunError struct {
+	// Host is the host's name.
+	Host string
+	// Reason says why the host did not run.
+	Reason string
+	// Cause is the error behind the reason (the run's cancellation cause, the executor's
+	// error), or nil.
+	Cause error
+}
+
+func (e *NotRunError) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("host %s: not run: %s: %v", e.Host, e.Reason, e.Cause)
+	}
+	return fmt.Sprintf("host %s: not run: %s", e.Host, e.Reason)
+}
+
+// Unwrap returns tasks.ErrNotRun and the cause.
+func (e *NotRunError) Unwrap() []error {
+	if e.Cause != nil {
+		return []error{tasks.ErrNotRun, e.Cause}
+	}
+	return []error{tasks.ErrNotRun}
+}
+
+// bitset records which hosts of a batch have a result.
+type bitset []atomic.Uint64
+
+func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
+
+// set marks i and reports whether it was not marked before.
+func (b bitset) set(i int) bool {
+	mask := uint64(1) << (uint(i) % 64)
+	return b[i/64].Or(mask)&mask == 0
+}
+
+// failedSet is the runner's set of failed hosts.
+type failedSet struct {
+	mu sync.RWMutex
+	m  map[string]struct{}
+	n  atomic.Int64
+}
+
+func (s *failedSet) len() int { return int(s.n.Load()) }
+
+func (s *failedSet) has(name string) bool {
+	s.mu.RLock()
+	_, ok := s.m[name]
+	s.mu.RUnlock()
+	return ok
+}
+
+func (s *failedSet) add(name string) {
+	s.mu.Lock()
+	if s.m == nil {
+		s.m = map[string]struct{}{}
+	}
+	if _, ok := s.m[name]; !ok {
+		s.m[name] = struct{}{}
+		s.n.Add(1)
+	}
+	s.mu.Unlock()
+}
+
+func (s *failedSet) remove(name string) bool {
+	if s.n.Load() == 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[name]; ok {
+		delete(s.m, name)
+		s.n.Add(-1)
+		return true
+	}
+	return false
+}
+
+func (s *failedSet) clear() {
+	s.mu.Lock()
+	clear(s.m)
+	s.n.Store(0)
+	s.mu.Unlock()
+}
+
+func (s *failedSet) names() []string {
+	s.mu.RLock()
+	out := make([]string, 0, len(s.m))
+	for k := range s.m {
+		out = append(out, k)
+	}
+	s.mu.RUnlock()
+	slices.Sort(out)
+	return out
+}
+
+func stack() []byte { return debug.Stack() }
