@@ -364,7 +364,7 @@ func (q *Queue[T]) Flush(ctx context.Context) error {
 		q.cfg.Logger.Warn().Str("hook", q.cfg.Name).Int("undelivered", left).
 			Uint64("dropped_total", q.dropped.Load()).Uint64("failed_total", q.failed.Load()).
 			Msg("hook delivery: flush deadline passed with items undelivered; they stay queued")
-		return fmt.Errorf("%s: flush: %d items undelivered: %w", q.cfg.Name, left, ctx.Err())
+		return fmt.Errorf("flush: %d items undelivered: %w", left, ctx.Err())
 	}
 }
 

@@ -46,6 +46,8 @@ var rules = []rule{
 	{regexp.MustCompile(`(?i)(\b[a-z0-9_.-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|community|passphrase|auth_secondary|credentials?)[a-z0-9_-]*"?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&}]+)`), "${1}" + Mask},
 	// IOS/NX-OS/EOS: enable secret 5 ..., username x [privilege 15] secret 9 ..., password 7 ...
 	{regexp.MustCompile(`(?im)^(\s*(?:enable\s+)?(?:secret|password)\s+(?:(?:sha512|[0-9]{1,2})\s+)?)\S+`), "${1}" + Mask},
+	{regexp.MustCompile(`(?i)(\benable\s+(?:secret|password)\s+(?:(?:sha512|[0-9]{1,2})\s+)?)\S+`), "${1}" + Mask},
+	{regexp.MustCompile(`(?i)(\b(?:secret|password)\s+(?:sha512|[0-9]{1,2})\s+)\S+`), "${1}" + Mask},
 	{regexp.MustCompile(`(?i)(\busername\s+\S+\s+(?:\S+\s+){0,4}?(?:secret|password)\s+(?:(?:sha512|[0-9]{1,2})\s+)?)\S+`), "${1}" + Mask},
 	// key 7 ..., key-string 7 ..., tacacs-server key ..., radius-server key ...
 	{regexp.MustCompile(`(?i)(\bkey(?:-string)?\s+[0-9]\s+)\S+`), "${1}" + Mask},

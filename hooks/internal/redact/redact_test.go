@@ -68,6 +68,8 @@ func TestPatterns(t *testing.T) {
 		{"username admin privilege 15 secret 9 $9$nhEmQVczB7dqsO$X.HsgL6x1il0RxkOSSvyQYwucySCt7qFm4v7pqCxkKM", "$9$nhEmQVczB7dqsO"},
 		{"% Invalid input: username netops password 0 Plain.Pw", "Plain.Pw"},
 		{" password 7 0822455D0A16", "0822455D0A16"},
+		{"% bad line: enable secret 5 $1$mid$line here", "$1$mid$line"},
+		{"cli: username x secret 9 $9$xx and password 7 0955 rest", "0955"},
 		{"tacacs-server host 10.0.0.1 key 7 045802150C2E", "045802150C2E"},
 		{"radius-server key MyRadiusKey", "MyRadiusKey"},
 		{" key-string 7 110A1016141D", "110A1016141D"},

@@ -1,0 +1,283 @@
+package alertmanager
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// These tests run a real Alertmanager (Debian's prometheus-alertmanager, or an "alertmanager"
+// binary on PATH, or the one named by $NORN_ALERTMANAGER) on loopback.
+
+func alertmanagerBinary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("NORN_ALERTMANAGER"); p != "" {
+		return p
+	}
+	for _, name := range []string{"prometheus-alertmanager", "alertmanager"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("Alertmanager is not installed: apt-get install -y prometheus-alertmanager " +
+		"(scripts/test.sh does it), or set NORN_ALERTMANAGER to an alertmanager binary")
+	return ""
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// notification is what Alertmanager posts to a webhook receiver.
+type notification struct {
+	Status string `json:"status"`
+	Alerts []struct {
+		Status      string            `json:"status"`
+		Labels      map[string]string `json:"labels"`
+		Annotations map[string]string `json:"annotations"`
+		EndsAt      time.Time         `json:"endsAt"`
+	} `json:"alerts"`
+	GroupLabels map[string]string `json:"groupLabels"`
+}
+
+type webhookSink struct {
+	srv   *httptest.Server
+	mu    sync.Mutex
+	notes []notification
+}
+
+func (s *webhookSink) all() []notification {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]notification(nil), s.notes...)
+}
+
+// startAlertmanager runs Alertmanager with a webhook receiver pointing at a local sink and
+// returns its base URL. The process is killed when the test ends.
+func startAlertmanager(t *testing.T) (string, *webhookSink) {
+	bin := alertmanagerBinary(t)
+	sink := &webhookSink{}
+	sink.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n notification
+		if err := json.NewDecoder(r.Body).Decode(&n); err != nil {
+			t.Errorf("webhook receiver: %v", err)
+		}
+		sink.mu.Lock()
+		sink.notes = append(sink.notes, n)
+		sink.mu.Unlock()
+	}))
+	t.Cleanup(sink.srv.Close)
+
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`global:
+  resolve_timeout: 5m
+route:
+  receiver: norn-test
+  group_by: [alertname]
+  group_wait: 100ms
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: norn-test
+    webhook_configs:
+      - url: %s/notify
+        send_resolved: true
+`, sink.srv.URL)
+	cfgPath := filepath.Join(dir, "alertmanager.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	var out bytes.Buffer
+	cmd := exec.Command(bin,
+		"--config.file="+cfgPath,
+		"--storage.path="+filepath.Join(dir, "data"),
+		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port),
+		"--cluster.listen-address=",
+		"--log.level=debug",
+	)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("alertmanager output:\n%s", out.String())
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("alertmanager exited: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("alertmanager at %s not ready after 30s\n%s", base, out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return base, sink
+}
+
+// gettableAlert is the part of GET /api/v2/alerts the tests read.
+type gettableAlert struct {
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+	Status      struct {
+		State string `json:"state"`
+	} `json:"status"`
+}
+
+func activeAlerts(t *testing.T, base string) []gettableAlert {
+	t.Helper()
+	q := url.Values{"filter": {`alertname="NornTaskFailed"`}}
+	resp, err := http.Get(base + "/api/v2/alerts?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/v2/alerts: %d %s", resp.StatusCode, body)
+	}
+	var out []gettableAlert
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatalf("GET /api/v2/alerts: %v: %s", err, body)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Labels["host"] < out[j].Labels["host"] })
+	return out
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestRealAlertmanager(t *testing.T) {
+	base, sink := startAlertmanager(t)
+	h := newHook(t, Config{URL: base, DataLabels: []string{"site", "role"}, Labels: map[string]string{"severity": "warning"}})
+	hs := fleet(3)
+	ctx := context.Background()
+	for _, host := range hs {
+		h.TaskFailed(ctx, failed(host, fmt.Errorf("%s: dial with Pa55-%s: %w", host.Name, host.Name, context.DeadlineExceeded), time.Now()))
+	}
+	flush(t, h)
+	if s := h.Stats(); s.Sent != 3 || s.Failed != 0 {
+		t.Fatalf("Stats = %+v", s)
+	}
+
+	// The alerts are in Alertmanager's API with the hook's labels.
+	got := activeAlerts(t, base)
+	if len(got) != 3 {
+		t.Fatalf("Alertmanager holds %d alerts, want 3: %+v", len(got), got)
+	}
+	for i, a := range got {
+		want := map[string]string{"alertname": "NornTaskFailed", "host": fmt.Sprintf("r%d", i), "task": "backup",
+			"platform": "cisco_iosxe", "site": "ams1", "role": "edge", "severity": "warning"}
+		if fmt.Sprint(a.Labels) != fmt.Sprint(want) {
+			t.Errorf("alert %d labels = %v, want %v", i, a.Labels, want)
+		}
+		if a.Status.State != "active" || a.Annotations["error_class"] != "timeout" || a.Annotations["attempts"] != "3" {
+			t.Errorf("alert %d state %q annotations %v", i, a.Status.State, a.Annotations)
+		}
+		if strings.Contains(a.Annotations["description"], "Pa55") {
+			t.Errorf("alert %d leaks the password: %q", i, a.Annotations["description"])
+		}
+	}
+
+	// The webhook receiver configured in Alertmanager gets them.
+	eventually(t, "a firing notification with 3 alerts", func() bool {
+		for _, n := range sink.all() {
+			if n.Status == "firing" && len(n.Alerts) == 3 {
+				return true
+			}
+		}
+		return false
+	})
+
+	// r0 succeeds: its alert resolves in Alertmanager and the receiver is told.
+	h.TaskOK(ctx, ok(hs[0], time.Now()))
+	flush(t, h)
+	eventually(t, "r0 resolved in the API", func() bool {
+		for _, a := range activeAlerts(t, base) {
+			if a.Labels["host"] == "r0" {
+				return false
+			}
+		}
+		return true
+	})
+	if n := len(activeAlerts(t, base)); n != 2 {
+		t.Fatalf("%d alerts active after resolving r0, want 2", n)
+	}
+	eventually(t, "a notification resolving r0", func() bool {
+		for _, n := range sink.all() {
+			for _, a := range n.Alerts {
+				if a.Labels["host"] == "r0" && a.Status == "resolved" {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}
+
+// TestRealAlertmanagerRejects: Alertmanager's 400 for an invalid alert is not retried, and is
+// logged with its message.
+func TestRealAlertmanagerRejects(t *testing.T) {
+	base, _ := startAlertmanager(t)
+	log := &syncBuf{}
+	h := newHook(t, Config{URL: base, Logger: zerologTo(log), sleep: func(context.Context, time.Duration) error {
+		return errors.New("no retry expected")
+	}})
+	// An alert Alertmanager refuses: its end before its start.
+	h.q.Enqueue(alert{Labels: map[string]string{"alertname": "NornTaskFailed", "host": "x"}, key: "x",
+		StartsAt: "2025-01-02T00:00:00Z", EndsAt: "2025-01-01T00:00:00Z"})
+	flush(t, h)
+	if s := h.Stats(); s.Failed != 1 || s.Retries != 0 {
+		t.Fatalf("Stats = %+v", s)
+	}
+	if !strings.Contains(log.String(), "400 Bad Request") {
+		t.Fatalf("log lacks the 400:\n%s", log)
+	}
+}
