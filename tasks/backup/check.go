@@ -1,0 +1,191 @@
+package backup
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/gonorn/norn/tasks"
+)
+
+// ClassIncomplete is the error class of a configuration that failed the completeness checks
+// (empty, truncated, an error banner, no end marker, unbalanced braces, a sudden shrink).
+const ClassIncomplete tasks.Class = "incomplete"
+
+// ErrIncomplete is what an *IncompleteError unwraps to.
+var ErrIncomplete = errors.New("backup: incomplete configuration")
+
+// IncompleteError says why a configuration was refused. The last good copy is kept.
+type IncompleteError struct {
+	// Host is the host's name (empty when Check is called directly).
+	Host string
+	// Platform is the profile's platform.
+	Platform string
+	// Reason says what is missing or wrong.
+	Reason string
+}
+
+func (e *IncompleteError) Error() string {
+	if e.Host == "" {
+		return fmt.Sprintf("incomplete %s configuration: %s", e.Platform, e.Reason)
+	}
+	return fmt.Sprintf("host %s: incomplete %s configuration: %s (last good copy kept)", e.Host, e.Platform, e.Reason)
+}
+
+// Unwrap returns ErrIncomplete.
+func (e *IncompleteError) Unwrap() error { return ErrIncomplete }
+
+// commonErrors are error banners of the five CLIs, checked on the first and last lines.
+var commonErrors = []*regexp.Regexp{
+	regexp.MustCompile(`^% ?(?:Invalid|Incomplete|Ambiguous|Unknown|Unrecognized|Bad|Error|Permission denied|Authorization failed|Not authorized|Command rejected)`),
+	regexp.MustCompile(`Invalid input detected`),
+	regexp.MustCompile(`^Command authorization failed`),
+	regexp.MustCompile(`(?i)^\s*syntax error\b`),
+	regexp.MustCompile(`^\s*error: `),
+	regexp.MustCompile(`(?i)^\s*unknown command\b`),
+	regexp.MustCompile(`(?i)^\s*permission denied\b`),
+}
+
+// edgeLines is how many non-blank lines at each end of the output are checked for error
+// banners: an error replaces the output, so it is never only in the middle, while a banner or
+// description in the middle of a configuration may legitimately say "error:".
+const edgeLines = 5
+
+// Check reports whether cleaned, produced by Clean from the device output raw, is a complete
+// configuration: not empty, not cut at a pager prompt, no error banner, the profile's begin
+// and end markers present and, for Junos, balanced braces. It returns nil or an
+// *IncompleteError (without the host, which the task adds).
+func (p *Profile) Check(raw, cleaned string) error {
+	c := p.compiled()
+	fail := func(format string, a ...any) error {
+		return &IncompleteError{Platform: p.Platform, Reason: fmt.Sprintf(format, a...)}
+	}
+	if strings.TrimSpace(cleaned) == "" {
+		if strings.TrimSpace(raw) == "" {
+			return fail("the device returned nothing")
+		}
+		return fail("nothing left after cleaning %d bytes of output", len(raw))
+	}
+	if endsAtPager(raw) {
+		return fail("output ends at a pager prompt (--More--): paging was not disabled")
+	}
+	lines := nonBlankLines(cleaned)
+	for i, l := range lines {
+		if i >= edgeLines && i < len(lines)-edgeLines {
+			continue
+		}
+		for _, re := range append(commonErrors[:len(commonErrors):len(commonErrors)], c.errors...) {
+			if re.MatchString(l) {
+				return fail("device error: %q", truncate(l, 120))
+			}
+		}
+	}
+	if c.begin != nil {
+		found := false
+		for i, l := range nonBlankLines(normalize(raw)) {
+			if i >= 10 {
+				break
+			}
+			if c.begin.MatchString(strings.TrimSpace(l)) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fail("no begin marker (want a line matching %s in the first lines)", c.begin)
+		}
+	}
+	last := lines[len(lines)-1]
+	if c.end != nil && !c.end.MatchString(last) {
+		return fail("no end marker: last line is %q (want %s)", truncate(last, 80), c.end)
+	}
+	if p.BalancedBraces {
+		if depth, line := braceDepth(cleaned); depth != 0 {
+			if depth < 0 {
+				return fail("unbalanced braces: unexpected \"}\" on line %d", line)
+			}
+			return fail("unbalanced braces: %d unclosed \"{\" at the end", depth)
+		}
+	}
+	return nil
+}
+
+// endsAtPager reports whether the output's last line (before a prompt) is a pager prompt.
+func endsAtPager(raw string) bool {
+	tail := raw
+	if len(tail) > 512 {
+		tail = tail[len(tail)-512:]
+	}
+	ls := nonBlankLines(strings.ReplaceAll(tail, "\r", "\n"))
+	for i := len(ls) - 1; i >= 0 && i >= len(ls)-2; i-- {
+		if pagerRe.MatchString(ls[i]) {
+			return true
+		}
+		if !promptRe.MatchString(strings.TrimSpace(ls[i])) {
+			break
+		}
+	}
+	return false
+}
+
+func nonBlankLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.TrimSpace(l) != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// braceDepth returns the brace depth at the end of a Junos configuration, ignoring braces in
+// quoted strings, "#" comments and "/* */" annotations, or a negative depth and its line when
+// a "}" closes nothing.
+func braceDepth(s string) (depth, line int) {
+	line = 1
+	inQuote, inBlock := false, false
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch == '\n':
+			line++
+			inQuote = false // Junos strings never span lines; do not let one bad quote hide the rest
+		case inBlock:
+			if ch == '*' && i+1 < len(s) && s[i+1] == '/' {
+				inBlock = false
+				i++
+			}
+		case inQuote:
+			if ch == '\\' {
+				i++
+			} else if ch == '"' {
+				inQuote = false
+			}
+		case ch == '"':
+			inQuote = true
+		case ch == '#':
+			for i+1 < len(s) && s[i+1] != '\n' {
+				i++
+			}
+		case ch == '/' && i+1 < len(s) && s[i+1] == '*':
+			inBlock = true
+			i++
+		case ch == '{':
+			depth++
+		case ch == '}':
+			depth--
+			if depth < 0 {
+				return depth, line
+			}
+		}
+	}
+	return depth, line
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
