@@ -1,0 +1,97 @@
+package scrapli
+
+import "regexp"
+
+// Platform names (scrapli's), the keys' Platform field.
+const (
+	PlatformIOSXE = "cisco_iosxe"
+	PlatformNXOS  = "cisco_nxos"
+	PlatformIOSXR = "cisco_iosxr"
+	PlatformEOS   = "arista_eos"
+	PlatformJunos = "juniper_junos"
+	// PlatformSRL is Nokia SR Linux. It is registered but not tested against the simulator
+	// (devsim has no SR Linux profile): its prompts and commands come from scrapligo's platform
+	// definition only.
+	PlatformSRL = "nokia_srl"
+)
+
+// commitStyle is how a platform applies configuration.
+type commitStyle int
+
+const (
+	commitNone  commitStyle = iota // lines apply as typed (IOS-XE, NX-OS, EOS)
+	commitXR                       // candidate; "commit", "abort" on failure
+	commitJunos                    // candidate; "commit" / "commit check", "rollback 0" on failure
+	commitSRL                      // candidate; "commit now", "discard now" on failure
+)
+
+// platformSpec is what the plugin knows of a platform beyond scrapligo's definition.
+type platformSpec struct {
+	name        string
+	showVersion string
+	running     string
+	startup     string   // "" when the platform has no separate startup configuration
+	save        []string // commands that save running to startup; nil: nothing to save
+	saveOK      *regexp.Regexp
+	commit      commitStyle
+	netconf     bool // serves NETCONF (registered as type "netconf")
+	configFail  []string
+}
+
+var platformSpecs = map[string]*platformSpec{
+	PlatformIOSXE: {
+		name:        PlatformIOSXE,
+		showVersion: "show version",
+		running:     "show running-config",
+		startup:     "show startup-config",
+		save:        []string{"write memory"},
+		saveOK:      regexp.MustCompile(`(?i)\[OK\]|copy complete|bytes copied`),
+		netconf:     true,
+	},
+	PlatformNXOS: {
+		name:        PlatformNXOS,
+		showVersion: "show version",
+		running:     "show running-config",
+		startup:     "show startup-config",
+		save:        []string{"copy running-config startup-config"},
+		saveOK:      regexp.MustCompile(`(?i)copy complete|100%`),
+		netconf:     true,
+	},
+	PlatformIOSXR: {
+		name:        PlatformIOSXR,
+		showVersion: "show version",
+		running:     "show running-config",
+		commit:      commitXR,
+		netconf:     true,
+		configFail:  []string{"% Failed to commit", "% Failed", "!! SYNTAX/AUTHORIZATION ERRORS"},
+	},
+	PlatformEOS: {
+		name:        PlatformEOS,
+		showVersion: "show version",
+		running:     "show running-config",
+		startup:     "show startup-config",
+		save:        []string{"copy running-config startup-config"},
+		saveOK:      regexp.MustCompile(`(?i)copy completed successfully|copy complete|\[OK\]`),
+		netconf:     true,
+	},
+	PlatformJunos: {
+		name:        PlatformJunos,
+		showVersion: "show version",
+		running:     "show configuration",
+		commit:      commitJunos,
+		netconf:     true,
+		configFail:  []string{"error:", "commit failed", "configuration check-out failed"},
+	},
+	PlatformSRL: {
+		name:        PlatformSRL,
+		showVersion: "show version",
+		running:     "info from running",
+		commit:      commitSRL,
+		configFail:  []string{"Error:", "error:"},
+	},
+}
+
+// Platforms returns the platforms the plugin registers, in a stable order.
+func Platforms() []string {
+	return []string{PlatformIOSXE, PlatformNXOS, PlatformIOSXR, PlatformEOS, PlatformJunos, PlatformSRL}
+}

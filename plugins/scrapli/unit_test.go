@@ -1,0 +1,163 @@
+package scrapli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scrapli/scrapligo/util"
+
+	"github.com/gonorn/norn/connection"
+)
+
+type bufCloser struct {
+	bytes.Buffer
+	closed bool
+}
+
+func (b *bufCloser) Close() error { b.closed = true; return nil }
+
+func TestRedactingWriter(t *testing.T) {
+	var out bufCloser
+	w := newRedactingWriter(&out, "S3cretPass", "en4ble!", "")
+	// The secret arrives split across reads, lines arrive in pieces.
+	chunks := []string{
+		"csr1000v>enable\nPass", "word: en4", "ble!\ncsr1000v#show run\n",
+		"enable secret 9 $9$abcdefgh\nusername admin privilege 15 secret 9 $9$xyz\n",
+		"snmp-server community pub1ic RO\n snmp-server community \"pr1vate\" RW\n",
+		"tacacs-server key 7 0822455D0A16\n",
+		"    encrypted-password \"$6$junos\"; ## SECRET-DATA\n",
+		"<encrypted-password>$6$xml</encrypted-password>\n",
+		"banner says S3cret", "Pass here\n",
+		"interface Gi1\n description uplink\ncsr1000v#",
+	}
+	for _, c := range chunks {
+		if n, err := w.Write([]byte(c)); err != nil || n != len(c) {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, secret := range []string{"S3cretPass", "en4ble!", "$9$abcdefgh", "$9$xyz", "pub1ic", "pr1vate", "0822455D0A16", "$6$junos", "$6$xml"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("secret %q in the session log:\n%s", secret, got)
+		}
+	}
+	for _, keep := range []string{"csr1000v#show run", "interface Gi1", "description uplink", "csr1000v#", "banner says " + Redacted + " here"} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("%q missing from the session log:\n%s", keep, got)
+		}
+	}
+	if !out.closed {
+		t.Error("file not closed")
+	}
+	// Writes after Close are dropped, not errors (the channel may still be draining).
+	if _, err := w.Write([]byte("late")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestRedactingWriterLongLine(t *testing.T) {
+	var out bufCloser
+	w := newRedactingWriter(&out, "pw")
+	big := strings.Repeat("x", maxPending+10)
+	_, _ = w.Write([]byte(big))
+	if out.Len() == 0 {
+		t.Error("a line longer than the buffer limit was kept in memory")
+	}
+	_ = w.Close()
+	if out.Len() != len(big) {
+		t.Errorf("wrote %d bytes, want %d", out.Len(), len(big))
+	}
+}
+
+func TestParseSettings(t *testing.T) {
+	st, err := parseSettings(nil, sshExtras)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.strictKey || st.transport != TransportStandard || st.timeoutOps != DefaultTimeoutOps ||
+		st.timeoutSocket != DefaultTimeoutSocket || st.timeoutTransport != DefaultTimeoutTransport {
+		t.Errorf("defaults: %+v", st)
+	}
+	st, err = parseSettings(map[string]any{
+		"auth_secondary": 1234, "auth_strict_key": "false", "timeout_ops": 2.5, "timeout_socket": "3",
+		"timeout_transport": int64(4), "transport": "system", "session_log": "/tmp/x.log",
+		"auth_private_key": "~/.ssh/id", "auth_private_key_passphrase": "pp",
+	}, sshExtras)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, _ := os.UserHomeDir()
+	if st.authSecondary != "1234" || st.strictKey || st.timeoutOps != 2500*time.Millisecond ||
+		st.timeoutSocket != 3*time.Second || st.timeoutTransport != 4*time.Second || st.transport != "system" ||
+		st.privateKey != home+"/.ssh/id" || st.passphrase != "pp" {
+		t.Errorf("parsed: %+v", st)
+	}
+	for _, bad := range []map[string]any{
+		{"auth_secondry": "x"},
+		{"timeout_ops": -1},
+		{"timeout_ops": "soon"},
+		{"timeout_ops": []int{1}},
+		{"auth_strict_key": "maybe"},
+		{"transport": "telnet"},
+		{"auth_secondary": []string{"x"}},
+	} {
+		if _, err := parseSettings(bad, sshExtras); err == nil {
+			t.Errorf("parseSettings(%v) accepted", bad)
+		}
+	}
+	if _, err := parseSettings(map[string]any{"auth_secondary": "x"}, netconfExtras); err == nil {
+		t.Error("auth_secondary accepted for NETCONF")
+	}
+	if _, err := parseSettings(map[string]any{"preferred_netconf_version": "1.2"}, netconfExtras); err == nil {
+		t.Error("NETCONF version 1.2 accepted")
+	}
+}
+
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		cause   error
+		opening bool
+		want    []error
+	}{
+		{fmt.Errorf("ssh: handshake failed: ssh: unable to authenticate, attempted methods [none password]"), true,
+			[]error{connection.ErrOpen, connection.ErrAuthentication}},
+		{fmt.Errorf("%w: channel timeout sending input to device", util.ErrTimeoutError), false,
+			[]error{os.ErrDeadlineExceeded}},
+		{util.ErrConnectionError, false, []error{connection.ErrConnectionLost}},
+		{io.EOF, true, []error{connection.ErrOpen, connection.ErrConnectionLost}},
+		{fmt.Errorf("%w: x", ErrEnableSecret), true, []error{connection.ErrOpen, connection.ErrAuthentication, ErrEnableSecret}},
+		{fmt.Errorf("%w: key mismatch", ErrHostKey), true, []error{connection.ErrOpen, ErrHostKey}},
+	}
+	for _, c := range cases {
+		err := wrapErr("r1", "127.0.0.1:22", "op", c.opening, c.cause)
+		for _, w := range c.want {
+			if !errors.Is(err, w) {
+				t.Errorf("wrapErr(%v) = %v: does not match %v", c.cause, err, w)
+			}
+		}
+		if !strings.Contains(err.Error(), "host r1 (127.0.0.1:22)") {
+			t.Errorf("message %q does not name the host and address", err)
+		}
+		if errors.Is(err, connection.ErrAuthentication) != containsErr(c.want, connection.ErrAuthentication) {
+			t.Errorf("wrapErr(%v) = %v: wrong authentication class", c.cause, err)
+		}
+	}
+}
+
+func containsErr(list []error, e error) bool {
+	for _, x := range list {
+		if x == e {
+			return true
+		}
+	}
+	return false
+}
