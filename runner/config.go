@@ -46,9 +46,10 @@ type Config struct {
 
 	// Timeout bounds each attempt of a host's task (with Retry, each attempt gets its own
 	// Timeout; bound the retries with RetryConfig.MaxElapsed). When it expires the task's context
-	// is cancelled and the host fails with a timeout error at once, even if the task ignores its
-	// context: the runner does not wait for it (such a task keeps its goroutine until it
-	// returns, which is the task's fault). Default 0: no timeout. Negative is an error.
+	// is cancelled and the host fails with a timeout error, even if the task ignores its
+	// context: the runner waits at most AbandonGrace (1 s) more, then abandons it (such a task
+	// keeps its goroutine until it returns, which is the task's fault). Default 0: no timeout.
+	// Negative is an error.
 	Timeout time.Duration
 
 	// DryRun is passed to every task (Task.DryRun) unless a run overrides it with the DryRun
@@ -93,7 +94,7 @@ type Config struct {
 	Connections *connection.Registry
 
 	// ConnectionLimits caps the sessions of a run (see connection.ManagerConfig). Default: the
-	// zero ManagerConfig, no caps. Ignored without Connections.
+	// zero ManagerConfig, no caps; its Logger defaults to Logger. Ignored without Connections.
 	ConnectionLimits connection.ManagerConfig
 
 	// Executor runs each batch's hosts. Default nil: the local pool (NewPoolExecutor(Workers)),
@@ -144,8 +145,8 @@ func (cfg Config) withDefaults() (Config, error) {
 			return cfg, configErr("Middleware[%d] is nil", i)
 		}
 	}
-	if cfg.ConnectionLimits.MaxSessions < 0 || cfg.ConnectionLimits.OpenRate < 0 || math.IsNaN(cfg.ConnectionLimits.OpenRate) {
-		return cfg, configErr("ConnectionLimits %+v: negative limits", cfg.ConnectionLimits)
+	if err := cfg.ConnectionLimits.Validate(); err != nil {
+		return cfg, fmt.Errorf("%w: ConnectionLimits: %w", ErrConfig, err)
 	}
 	if cfg.Retry != nil {
 		rc, err := cfg.Retry.withDefaults()
@@ -163,6 +164,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if reflect.ValueOf(cfg.Logger).IsZero() {
 		cfg.Logger = zerolog.Nop()
+	}
+	if reflect.ValueOf(cfg.ConnectionLimits.Logger).IsZero() {
+		cfg.ConnectionLimits.Logger = cfg.Logger
 	}
 	if cfg.Executor == nil {
 		cfg.Executor = NewPoolExecutor(cfg.Workers)

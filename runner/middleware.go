@@ -69,9 +69,10 @@ func (e *TimeoutError) Unwrap() []error {
 }
 
 // Timeout bounds each call of next to d: the task's context gets a deadline, and when it
-// expires the call returns a *TimeoutError at once, even if the task ignores its context (its
-// goroutine then keeps running until the task returns: that leak is the task's fault, so
-// tasks must honour ctx). d <= 0 means no timeout.
+// expires the call returns a *TimeoutError, even if the task ignores its context: the
+// middleware waits at most AbandonGrace more for the task to return, then abandons it (its
+// goroutine keeps running until the task returns: that leak is the task's fault, so tasks must
+// honour ctx). d <= 0 means no timeout.
 func Timeout(d time.Duration) Middleware {
 	return func(next tasks.Func) tasks.Func {
 		if d <= 0 {
@@ -94,9 +95,16 @@ func Timeout(d time.Duration) Middleware {
 	}
 }
 
+// AbandonGrace is how long the runner still waits for a task to return once its context is
+// done (timeout or cancellation), so that a task honouring its context reports its own error
+// and partial result. After it, the task is abandoned: its host fails at once and its goroutine
+// is left to finish on its own.
+const AbandonGrace = time.Second
+
 // callAbandonable runs fn for t (through tasks.Call, which recovers panics) in its own
-// goroutine, and returns its result; or, when ctx is done first, a failed result carrying ctx's
-// cause without waiting for fn (abandoned is then true). It never panics.
+// goroutine, and returns its result; or, when fn has not returned AbandonGrace after ctx is
+// done, a failed result carrying ctx's cause without waiting for fn any longer (abandoned is
+// then true). It never panics.
 func callAbandonable(ctx context.Context, t *tasks.Task, fn tasks.Func) (r tasks.Result, abandoned bool) {
 	done := make(chan tasks.Result, 1)
 	go func() { done <- tasks.Call(ctx, t, fn) }()
@@ -104,10 +112,12 @@ func callAbandonable(ctx context.Context, t *tasks.Task, fn tasks.Func) (r tasks
 	case r = <-done:
 		return r, false
 	case <-ctx.Done():
+		grace := time.NewTimer(AbandonGrace)
+		defer grace.Stop()
 		select {
-		case r = <-done: // finished at the same time: keep its result
+		case r = <-done: // the task honoured its context
 			return r, false
-		default:
+		case <-grace.C:
 		}
 		return tasks.Result{
 			Host: t.Host.Name, Task: t.Name, Status: tasks.StatusFailed,

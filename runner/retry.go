@@ -93,9 +93,7 @@ func (c RetryConfig) withDefaults() (RetryConfig, error) {
 	}
 	if c.Jitter == 0 {
 		c.Jitter = DefaultRetryJitter
-	} else if c.Jitter < 0 {
-		c.Jitter = 0
-	}
+	} // negative stays negative (no jitter) so that withDefaults is idempotent
 	if c.Retryable == nil {
 		c.Retryable = Retryable
 	}
@@ -183,7 +181,7 @@ func Retry(cfg RetryConfig) Middleware {
 				}
 				if b == nil {
 					b = &backoff.ExponentialBackOff{
-						InitialInterval: c.InitialInterval, RandomizationFactor: c.Jitter, Multiplier: c.Multiplier,
+						InitialInterval: c.InitialInterval, RandomizationFactor: max(c.Jitter, 0), Multiplier: c.Multiplier,
 						MaxInterval: c.MaxInterval, MaxElapsedTime: c.MaxElapsed, Stop: backoff.Stop,
 						Clock: clockFunc(c.Now),
 					}
