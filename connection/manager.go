@@ -135,6 +135,7 @@ type hostSessions struct {
 	closed  bool
 	proxies map[Key]*Proxy
 	order   []*Proxy
+	warned  map[string]bool
 }
 
 // Host returns the host the sessions belong to.
@@ -161,7 +162,7 @@ func (s *Sessions) Get(ctx context.Context, opts ...Option) (*Proxy, error) {
 	if err := st.closedErr(); err != nil {
 		return nil, err
 	}
-	pl, err := st.m.reg.resolveHost(st.host, req, st.log)
+	pl, missing, err := st.m.reg.resolveHost(st.host, req)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +170,17 @@ func (s *Sessions) Get(ctx context.Context, opts ...Option) (*Proxy, error) {
 	if st.closed {
 		st.mu.Unlock()
 		return nil, st.closedErr()
+	}
+	if len(missing) > 0 {
+		// Warn once per host, plugin and missing set, not at every Get.
+		w := pl.key.String() + " " + capNames(missing)
+		if !st.warned[w] {
+			if st.warned == nil {
+				st.warned = map[string]bool{}
+			}
+			st.warned[w] = true
+			warnBestMatch(st.log, st.host, req, pl, missing)
+		}
 	}
 	p := st.proxies[pl.key]
 	if p == nil {

@@ -592,3 +592,30 @@ func TestManagerConfig(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestGetBestMatchWarnsOncePerHost(t *testing.T) {
+	buf, log := newLog()
+	r := connection.NewRegistry()
+	r.MustRegister(key("ios", "ssh", "cli"), cli())
+	m := connection.NewManager(r, connection.ManagerConfig{Logger: log})
+	for _, name := range []string{"r1", "r2"} {
+		s := m.Host(host(name, "ios"))
+		for range 3 {
+			p, err := s.Get(context.Background(), connection.Require(connection.CapCommandSender, connection.CapConfigGetter))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := connection.Use[connection.ConfigGetter](p); !errors.Is(err, errors.ErrUnsupported) {
+				t.Errorf("Use: %v", err)
+			}
+		}
+		s.Close()
+	}
+	out := buf.String()
+	if n := strings.Count(out, "using best match"); n != 2 {
+		t.Errorf("%d warnings, want one per host:\n%s", n, out)
+	}
+	if !strings.Contains(out, `"host":"r2"`) || !strings.Contains(out, `"missing":"[connection.ConfigGetter]"`) {
+		t.Errorf("warning fields: %s", out)
+	}
+}

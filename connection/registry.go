@@ -410,40 +410,46 @@ type outcome struct {
 // Results are cached per (platform, type, library, capabilities, fallback) until the next
 // registration.
 func (r *Registry) Resolve(h *inventory.Host, opts ...Option) (Plugin, error) {
-	p, err := r.resolveHost(h, NewRequest(opts...), r.log)
+	req := NewRequest(opts...)
+	p, missing, err := r.resolveHost(h, req)
 	if err != nil {
 		return Plugin{}, err
+	}
+	if len(missing) > 0 {
+		warnBestMatch(r.log, h, req, p, missing)
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.snapshotLocked(p), nil
 }
 
-// resolveHost resolves for h and logs a best-match warning through log.
-func (r *Registry) resolveHost(h *inventory.Host, req Request, log zerolog.Logger) (*plugin, error) {
+// warnBestMatch logs that p, chosen as the best match, lacks the missing capabilities.
+func warnBestMatch(log zerolog.Logger, h *inventory.Host, req Request, p *plugin, missing []Capability) {
+	log.Warn().Str("host", h.Name).Str("plugin", p.key.String()).Str("missing", capNames(missing)).
+		Msgf("connection: host %s: no plugin for platform %q implements all of %s; using best match %s, which lacks %s",
+			h.Name, h.Platform(), capNames(req.Require), p.key, capNames(missing))
+}
+
+// resolveHost resolves for h; missing lists the required capabilities a best match lacks.
+func (r *Registry) resolveHost(h *inventory.Host, req Request) (_ *plugin, missing []Capability, _ error) {
 	if h == nil {
-		return nil, &ValidationError{Host: "<nil>", Field: "host", Reason: "no host given"}
+		return nil, nil, &ValidationError{Host: "<nil>", Field: "host", Reason: "no host given"}
 	}
 	raw := h.Platform()
 	if strings.TrimSpace(raw) == "" {
-		return nil, &ValidationError{Host: h.Name, Field: "platform",
+		return nil, nil, &ValidationError{Host: h.Name, Field: "platform",
 			Reason: "missing: set platform on the host, one of its groups or the defaults (e.g. cisco_iosxe, ios, nxos, eos, junos, iosxr)"}
 	}
 	o := r.resolve(raw, req)
 	switch {
 	case o.notFound:
-		return nil, &NotFoundError{Host: h.Name, Platform: raw, Canonical: r.CanonicalPlatform(raw),
-			Type: req.Type, Library: req.Library, Registered: o.registered}
+		return nil, nil, &NotFoundError{Host: h.Name, Platform: raw, Canonical: r.CanonicalPlatform(raw),
+			Type: req.Type, Library: req.Library, Registered: slices.Clone(o.registered)}
 	case o.ambiguous:
-		return nil, &AmbiguousError{Host: h.Name, Platform: r.CanonicalPlatform(raw), Type: req.Type,
-			Library: req.Library, Required: slices.Clone(req.Require), Candidates: o.candidates, Tie: o.tie}
+		return nil, nil, &AmbiguousError{Host: h.Name, Platform: r.CanonicalPlatform(raw), Type: req.Type,
+			Library: req.Library, Required: slices.Clone(req.Require), Candidates: slices.Clone(o.candidates), Tie: o.tie}
 	}
-	if len(o.missing) > 0 {
-		log.Warn().Str("host", h.Name).Str("plugin", o.p.key.String()).Str("missing", capNames(o.missing)).
-			Msgf("connection: host %s: no plugin for platform %q implements all of %s; using best match %s, which lacks %s",
-				h.Name, raw, capNames(req.Require), o.p.key, capNames(o.missing))
-	}
-	return o.p, nil
+	return o.p, o.missing, nil
 }
 
 func (r *Registry) resolve(platform string, req Request) *outcome {
