@@ -32,7 +32,8 @@ type Config struct {
 	// RetryFor bounds the time spent retrying one batch; past it the batch counts as failed.
 	// Default 1m; negative: never retry.
 	RetryFor time.Duration
-	// InitialInterval is the first backoff wait. Default 500ms.
+	// InitialInterval is the first backoff wait; the waits then double up to MaxInterval, each
+	// with +-50% jitter. Default 500ms.
 	InitialInterval time.Duration
 	// MaxInterval caps a backoff wait (not a Retry-After the receiver asked for, which is
 	// honoured up to what remains of RetryFor). Default 30s.
@@ -275,6 +276,7 @@ func (q *Queue[T]) deliver(batch []T) {
 	log := q.cfg.Logger
 	b := backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(q.cfg.InitialInterval),
+		backoff.WithMultiplier(2),
 		backoff.WithMaxInterval(q.cfg.MaxInterval),
 		backoff.WithMaxElapsedTime(max(q.cfg.RetryFor, 0)),
 		backoff.WithClockProvider(clock(q.cfg.Now)),
