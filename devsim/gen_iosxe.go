@@ -18,9 +18,9 @@ func (g *gen) iosxe() []string {
 	head.addAll("platform qfp utilization monitor load 80", "platform punt-keepalive disable-kernel-core", "platform console serial", "!")
 	head.add("hostname %s", g.host)
 	head.addAll("!", "boot-start-marker", "boot-end-marker", "!", "!")
-	head.addAll("vrf definition Mgmt-intf", " !", " address-family ipv4", " exit-address-family", " !", " address-family ipv6", " exit-address-family", "!")
-	head.add("logging buffered %d informational", []int{16384, 64000, 128000, 512000}[r.IntN(4)])
 	head.add("enable secret 9 %s", secretType9(g.cfg.EnableSecret, name))
+	head.addAll("!", "vrf definition Mgmt-intf", " !", " address-family ipv4", " exit-address-family", " !", " address-family ipv6", " exit-address-family", "!")
+	head.add("logging buffered %d informational", []int{16384, 64000, 128000, 512000}[r.IntN(4)])
 	head.addAll("!", "aaa new-model", "!", "!")
 	head.addAll("aaa group server tacacs+ TACACS-GROUP", " server name TAC1", " server name TAC2", " ip vrf forwarding Mgmt-intf", "!")
 	head.addAll("aaa authentication login default group TACACS-GROUP local", "aaa authentication enable default group TACACS-GROUP enable",

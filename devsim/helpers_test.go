@@ -168,3 +168,5 @@ func startDevice(t testing.TB, cfg DeviceConfig) *Device {
 	t.Cleanup(func() { d.Close() })
 	return d
 }
+
+func sshPassword(p string) ssh.AuthMethod { return ssh.Password(p) }

@@ -142,12 +142,17 @@ func (iosxeDialect) prompt(s *session) string {
 func iosxeExecError(s *session, p parsed, line string) {
 	switch p.err {
 	case parseUnknown:
+		f := strings.Fields(line)
 		if s.mode == modeTclsh {
-			f := strings.Fields(line)
 			s.fail(fmt.Sprintf("invalid command name %q", f[0]) + caret(s.promptWidth()+p.caret) + "% Invalid input detected at '^' marker.\n\n")
 			return
 		}
-		s.fail(iosxeBadHost)
+		if len(f) == 1 {
+			// a single word IOS does not know is taken for a host to connect to
+			s.fail(iosxeBadHost)
+			return
+		}
+		s.fail(caret(s.promptWidth()+p.caret) + "% Invalid input detected at '^' marker.\n\n")
 	case parseInvalid:
 		s.fail(caret(s.promptWidth()+p.caret) + "% Invalid input detected at '^' marker.\n\n")
 	case parseIncomplete:
