@@ -100,7 +100,8 @@ type CommandSender interface {
 	// *CommandError.
 	SendCommand(ctx context.Context, command string) (Response, error)
 	// SendCommands sends commands in order, stopping at the first failure; it returns the
-	// responses received so far.
+	// responses received so far. A command the device rejects ends the list: its response is
+	// the last one returned, with a *CommandError.
 	SendCommands(ctx context.Context, commands []string) ([]Response, error)
 }
 

@@ -275,7 +275,8 @@ func (r *Registry) MustRegister(k Key, open Opener, opts ...RegisterOption) {
 
 // Alias makes alias another name of platform (itself resolved through the aliases), so hosts
 // whose platform is alias resolve to platform's plugins. It is an error to redefine an alias to a
-// different platform, or to alias a platform that has registered plugins.
+// different platform, or to make an alias of a platform that has registered plugins or that
+// aliases stand for.
 func (r *Registry) Alias(alias, platform string) error {
 	a, p := norm(alias), norm(platform)
 	if a == "" || p == "" {
@@ -293,7 +294,15 @@ func (r *Registry) Alias(alias, platform string) error {
 	if len(r.byPlatform[a]) > 0 {
 		return &RegistrationError{Key: Key{Platform: alias}, Reason: fmt.Sprintf("%q has registered plugins; it cannot become an alias", a)}
 	}
+	for from, to := range r.aliases {
+		if to == a && from != a {
+			return &RegistrationError{Key: Key{Platform: alias}, Reason: fmt.Sprintf("%q is the platform alias %q stands for; it cannot become an alias", a, from)}
+		}
+	}
 	r.aliases[a] = p
+	if _, ok := r.aliases[p]; !ok {
+		r.aliases[p] = p // p is now a canonical name: it cannot become an alias itself
+	}
 	clear(r.cache)
 	return nil
 }

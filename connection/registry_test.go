@@ -234,6 +234,18 @@ func TestAliases(t *testing.T) {
 	if err := r.Alias("cisco_iosxe", "nxos"); !errors.Is(err, connection.ErrRegistration) {
 		t.Errorf("aliasing a platform with plugins: %v", err)
 	}
+	if err := r.Alias("cisco_nxos", "eos"); !errors.Is(err, connection.ErrRegistration) {
+		t.Errorf("aliasing a canonical platform: %v", err)
+	}
+	if err := r.Alias("vmx", "mx_junos"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Alias("mx_junos", "junos"); !errors.Is(err, connection.ErrRegistration) {
+		t.Errorf("aliasing an alias target: %v", err)
+	}
+	if got := r.CanonicalPlatform("VMX"); got != "mx_junos" {
+		t.Errorf("CanonicalPlatform(VMX) = %q", got)
+	}
 }
 
 func TestCapabilitiesAtRegistration(t *testing.T) {

@@ -64,8 +64,14 @@ func SendConfig(lines []string, opts connection.ConfigOptions) Func {
 		t.Logger.Debug().Int("lines", len(lines)).Bool("dry_run", o.DryRun).Msg("sending configuration")
 		rs, err := cs.SendConfig(ctx, lines, o)
 		res := Result{Value: rs, Diff: "+" + strings.Join(lines, "\n+")}
-		// A failed push may have applied some lines: report it as a change.
-		res.Changed = !o.DryRun && (err == nil || len(rs) > 0)
+		// A failed push may have applied some lines: report it as a change. The response of a
+		// rejected line, returned last, does not count.
+		applied := len(rs)
+		var ce *connection.CommandError
+		if err != nil && applied > 0 && errors.As(err, &ce) && rs[applied-1].Command == ce.Command {
+			applied--
+		}
+		res.Changed = !o.DryRun && (err == nil || applied > 0)
 		return res, err
 	}
 }

@@ -72,7 +72,7 @@ func TestSendCommands(t *testing.T) {
 	}
 	r = f.run(tasks.SendCommands("show clock", "bogus", "show users"), false)
 	rs, _ = r.Value.([]connection.Response)
-	if !errors.Is(r.Err, connection.ErrCommandFailed) || len(rs) != 1 {
+	if !errors.Is(r.Err, connection.ErrCommandFailed) || len(rs) != 2 || rs[1].Output != conntest.InvalidInput {
 		t.Errorf("partial: %+v", r)
 	}
 }
@@ -114,6 +114,10 @@ func TestSendConfig(t *testing.T) {
 	r = f.run(tasks.SendConfig([]string{"good", "bad"}, connection.ConfigOptions{}), false)
 	if !errors.Is(r.Err, connection.ErrCommandFailed) || !r.Changed {
 		t.Errorf("partly applied push must fail and report a change: %+v", r)
+	}
+	r = f.run(tasks.SendConfig([]string{"bad", "good"}, connection.ConfigOptions{}), false)
+	if !errors.Is(r.Err, connection.ErrCommandFailed) || r.Changed {
+		t.Errorf("push rejected at its first line changed nothing: %+v", r)
 	}
 
 	opens := f.fake.Stats().Opens

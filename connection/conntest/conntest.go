@@ -2,6 +2,7 @@ package conntest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -427,12 +428,16 @@ func (s *Session) SendCommand(ctx context.Context, command string) (connection.R
 	return s.play(ctx, command, r)
 }
 
-// SendCommands sends commands in order, stopping at the first failure.
+// SendCommands sends commands in order, stopping at the first failure. The response of a
+// command the device rejects is the last one returned.
 func (s *Session) SendCommands(ctx context.Context, commands []string) ([]connection.Response, error) {
 	out := make([]connection.Response, 0, len(commands))
 	for _, c := range commands {
 		r, err := s.SendCommand(ctx, c)
 		if err != nil {
+			if errors.Is(err, connection.ErrCommandFailed) {
+				out = append(out, r)
+			}
 			return out, err
 		}
 		out = append(out, r)
@@ -441,7 +446,8 @@ func (s *Session) SendCommands(ctx context.Context, commands []string) ([]connec
 }
 
 // SendConfig sends configuration lines. Unscripted lines succeed with no output; a line
-// scripted with On answers as scripted (Fail for a rejected line). Unless opts.DryRun, the lines
+// scripted with On answers as scripted (Fail for a rejected line, whose response is the last
+// one returned). Unless opts.DryRun, the lines
 // are appended to the running configuration once all succeeded.
 func (s *Session) SendConfig(ctx context.Context, lines []string, opts connection.ConfigOptions) ([]connection.Response, error) {
 	if err := s.usable(ctx); err != nil {
@@ -453,6 +459,9 @@ func (s *Session) SendConfig(ctx context.Context, lines []string, opts connectio
 		r, _ := s.p.reply(s.host, l)
 		resp, err := s.play(ctx, l, r)
 		if err != nil {
+			if errors.Is(err, connection.ErrCommandFailed) {
+				out = append(out, resp)
+			}
 			return out, err
 		}
 		out = append(out, resp)

@@ -98,7 +98,7 @@ func TestScriptedReplies(t *testing.T) {
 		t.Errorf("OnUnknown: %+v %v", r, err)
 	}
 	rs, err := s.SendCommands(ctx, []string{"show clock", "reload", "show clock"})
-	if !errors.Is(err, connection.ErrCommandFailed) || len(rs) != 1 {
+	if !errors.Is(err, connection.ErrCommandFailed) || len(rs) != 2 || rs[1].Output != "% Permission denied" {
 		t.Errorf("SendCommands stops at failure: %d %v", len(rs), err)
 	}
 	want := []string{"show clock", "show clock", "show clock", "reload", "show tech", "show nothing", "anything", "show clock", "reload"}

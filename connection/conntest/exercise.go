@@ -265,9 +265,9 @@ func checkInvalidCommand(ctx context.Context, s *Suite, sess connection.Session)
 	if ce.Command != s.InvalidCommand || ce.Host != s.Target.Host.Name {
 		return fmt.Errorf("CommandError names command %q host %q, want %q %q", ce.Command, ce.Host, s.InvalidCommand, s.Target.Host.Name)
 	}
-	rs, err := cs.SendCommands(ctx, []string{s.InvalidCommand, s.Command})
-	if !errors.Is(err, connection.ErrCommandFailed) || len(rs) != 0 {
-		return fmt.Errorf("SendCommands must stop at the rejected command: %d responses, %v", len(rs), err)
+	rs, err := cs.SendCommands(ctx, []string{s.Command, s.InvalidCommand, s.Command})
+	if !errors.Is(err, connection.ErrCommandFailed) || len(rs) != 2 || rs[1].Command != s.InvalidCommand {
+		return fmt.Errorf("SendCommands must stop at the rejected command and return its response last: %d responses, %v", len(rs), err)
 	}
 	if _, err := cs.SendCommand(ctx, s.Command); err != nil {
 		return fmt.Errorf("the session is unusable after a rejected command: %w", err)
