@@ -20,6 +20,14 @@ type Session interface {
 	Close() error
 }
 
+// Liveness is an optional interface of sessions: Alive reports, without I/O, whether the
+// session can still be used (false once the transport broke or the session was closed).
+// Sessions.Get replaces a session that is not alive with a new one, so that a retried task does
+// not get a dead session back.
+type Liveness interface {
+	Alive() bool
+}
+
 // Target is what an Opener receives: the host and its resolved connection parameters.
 type Target struct {
 	// Host is the inventory host.
@@ -51,6 +59,7 @@ func OpenFunc[S Session](f func(ctx context.Context, t Target) (S, error)) Opene
 
 type openFunc[S Session] func(ctx context.Context, t Target) (S, error)
 
+// Open calls the function.
 func (f openFunc[S]) Open(ctx context.Context, t Target) (Session, error) {
 	s, err := f(ctx, t)
 	if err != nil {
@@ -59,6 +68,7 @@ func (f openFunc[S]) Open(ctx context.Context, t Target) (Session, error) {
 	return s, nil
 }
 
+// SessionType returns S.
 func (f openFunc[S]) SessionType() reflect.Type { return reflect.TypeFor[S]() }
 
 // Interface guards.
@@ -87,6 +97,7 @@ type CommandError struct {
 // ErrCommandFailed is what a *CommandError unwraps to.
 var ErrCommandFailed = errors.New("connection: command failed on device")
 
+// Error describes the failure with its context.
 func (e *CommandError) Error() string {
 	return fmt.Sprintf("host %s: command %q failed: %s", e.Host, e.Command, e.Output)
 }

@@ -106,6 +106,7 @@ type ValidationError struct {
 	Reason string
 }
 
+// Error describes the failure with its context.
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("connection: host %s: %s: %s", e.Host, e.Field, e.Reason)
 }
@@ -128,6 +129,7 @@ type NotFoundError struct {
 	Registered []Plugin
 }
 
+// Error describes the failure with its context.
 func (e *NotFoundError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "connection: host %s: no plugin for platform %q", e.Host, e.Platform)
@@ -170,6 +172,7 @@ type AmbiguousError struct {
 	Tie bool
 }
 
+// Error describes the failure with its context.
 func (e *AmbiguousError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "connection: host %s: %d plugins match platform %q", e.Host, len(e.Candidates), e.Platform)
@@ -210,6 +213,7 @@ type RegistrationError struct {
 	Reason string
 }
 
+// Error describes the failure with its context.
 func (e *RegistrationError) Error() string {
 	return fmt.Sprintf("connection: cannot register plugin %s: %s", e.Key, e.Reason)
 }
@@ -230,6 +234,7 @@ type OpenError struct {
 	Err error
 }
 
+// Error describes the failure with its context.
 func (e *OpenError) Error() string {
 	what := "open failed"
 	if errors.Is(e.Err, ErrAuthentication) {
@@ -251,6 +256,7 @@ type NotImplementedError struct {
 	Host       string // the host's name
 }
 
+// Error describes the failure with its context.
 func (e *NotImplementedError) Error() string {
 	return fmt.Sprintf("connection: host %s: plugin %s (platform %q) does not implement %s (method %s)",
 		e.Host, e.Plugin, e.Platform, e.Capability, e.Method)

@@ -149,7 +149,8 @@ func (s *Sessions) With(opts ...Option) *Sessions {
 
 // Get resolves the host's plugin for opts (see Registry.Resolve) and returns its proxy, opening
 // the session if it is not open. The first Get of a plugin opens it; later Gets, concurrent or
-// not, share that session; a Get after Proxy.Close opens a new one. Opening waits for the
+// not, share that session; a Get after Proxy.Close, or after the session reported itself dead
+// (Liveness), opens a new one. Opening waits for the
 // manager's limits and honours ctx. A failed open returns an *OpenError (errors.Is ErrOpen, and
 // ErrAuthentication when the plugin reports one); after Close, Get returns an error wrapping
 // ErrClosed.
@@ -305,10 +306,34 @@ func safeClose(s Session) (err error) {
 	return s.Close()
 }
 
-// ensureOpen opens the session unless it is open.
+// alive reports whether the proxy has an open session that is not known to be dead; a dead
+// one is closed.
+func (p *Proxy) alive() bool {
+	p.mu.Lock()
+	s := p.sess
+	p.mu.Unlock()
+	if s == nil {
+		return false
+	}
+	if l, ok := s.(Liveness); ok && !l.Alive() {
+		p.mu.Lock()
+		if p.sess != s { // closed or replaced meanwhile
+			p.mu.Unlock()
+			return false
+		}
+		p.sess = nil
+		p.mu.Unlock()
+		p.st.log.Info().Str("plugin", p.pl.key.String()).Msg("connection: session is dead; opening a new one")
+		_ = p.closeSession(s)
+		return false
+	}
+	return true
+}
+
+// ensureOpen opens the session unless it is open and alive.
 func (p *Proxy) ensureOpen(ctx context.Context) error {
 	st := p.st
-	if p.IsOpen() {
+	if p.alive() {
 		return nil
 	}
 	select {
@@ -319,12 +344,12 @@ func (p *Proxy) ensureOpen(ctx context.Context) error {
 	defer func() { <-p.sem }()
 
 	p.mu.Lock()
-	open, final := p.sess != nil, p.final
+	final := p.final
 	p.mu.Unlock()
 	if final {
 		return fmt.Errorf("connection: host %s: the host's task has ended: %w", st.name, ErrClosed)
 	}
-	if open {
+	if p.alive() {
 		return nil
 	}
 	m := st.m

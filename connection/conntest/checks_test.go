@@ -170,3 +170,18 @@ func TestCheckCommandOutput(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// immortalSession claims to be alive after Close.
+type immortalSession struct{ deafSession }
+
+func (s *immortalSession) Close() error { return nil }
+func (s *immortalSession) Alive() bool  { return true }
+
+func TestCheckLiveness(t *testing.T) {
+	s := suiteFor(connection.OpenFunc(func(context.Context, connection.Target) (*immortalSession, error) {
+		return &immortalSession{}, nil
+	}))
+	if err := checkClose(context.Background(), s, nil); err == nil || !strings.Contains(err.Error(), "still true after Close") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -318,8 +318,8 @@ func (p *Plugin) reply(host, command string) (Reply, bool) {
 	return Reply{}, false
 }
 
-// Session is the fake device's session. It implements connection.Session and every built-in
-// capability. Raw returns the *Session itself.
+// Session is the fake device's session. It implements connection.Session, every built-in
+// capability and connection.Liveness. Raw returns the *Session itself.
 type Session struct {
 	p    *Plugin
 	host string
@@ -338,6 +338,7 @@ var (
 	_ connection.FactsGetter   = (*Session)(nil)
 	_ connection.ConfigSaver   = (*Session)(nil)
 	_ connection.RawAccess     = (*Session)(nil)
+	_ connection.Liveness      = (*Session)(nil)
 	_ connection.CommandSender = (*CLISession)(nil)
 )
 
@@ -357,6 +358,13 @@ func (s *Session) Close() error {
 		s.p.mu.Unlock()
 	}
 	return nil
+}
+
+// Alive reports whether the session is usable: not closed and not dropped (connection.Liveness).
+func (s *Session) Alive() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.closed && !s.lost
 }
 
 // Closed reports whether Close was called.

@@ -248,3 +248,35 @@ func TestWithManager(t *testing.T) {
 		t.Errorf("%d commands sent", n)
 	}
 }
+
+// TestDeadSessionReplaced: after the device drops the session, the next Get (a retry) opens a
+// new one instead of lending the dead one.
+func TestDeadSessionReplaced(t *testing.T) {
+	p := conntest.New().On("show clock", conntest.Reply{Drop: true}, conntest.Reply{Output: "10:00"})
+	reg := connection.NewRegistry()
+	reg.MustRegister(connection.Key{Platform: "ios", Type: "ssh", Library: "fake"}, p.Opener())
+	m := connection.NewManager(reg, connection.ManagerConfig{MaxSessions: 1})
+	tg := target("r1", "127.0.0.1", "", "")
+	s := m.Host(tg.Host)
+	defer s.Close()
+	ctx := context.Background()
+	var outs []string
+	for attempt := range 2 {
+		px, err := s.Get(ctx)
+		if err != nil {
+			t.Fatalf("attempt %d: %v", attempt, err)
+		}
+		cs, _ := connection.Use[connection.CommandSender](px)
+		r, err := cs.SendCommand(ctx, "show clock")
+		if attempt == 0 && !errors.Is(err, connection.ErrConnectionLost) {
+			t.Fatalf("first attempt: %v", err)
+		}
+		outs = append(outs, r.Output)
+	}
+	if outs[1] != "10:00" {
+		t.Errorf("outputs = %q", outs)
+	}
+	if st := p.Stats(); st.Opens != 2 || st.Closes != 1 || st.Open != 1 || m.Stats().Open != 1 {
+		t.Errorf("fake %+v manager %+v", st, m.Stats())
+	}
+}

@@ -97,7 +97,8 @@ func needs(c connection.Capability) func(*Suite, connection.Session) string {
 // Exercise runs the conformance suite against a plugin and a live device: declared
 // capabilities match the session's behaviour, a command round-trips, a rejected command is a
 // *connection.CommandError, canceled contexts and expired deadlines are honoured by Open and by
-// every capability method, Close is idempotent and later calls fail instead of hanging, and
+// every capability method, Close is idempotent and later calls fail instead of hanging (and a
+// session implementing connection.Liveness reports itself dead after Close), and
 // open failures are classified (authentication versus unreachable). Each check is a subtest.
 func Exercise(t *testing.T, s Suite) {
 	t.Helper()
@@ -388,8 +389,15 @@ func checkClose(ctx context.Context, s *Suite, _ connection.Session) error {
 	if err != nil {
 		return fmt.Errorf("opening: %w", err)
 	}
+	l, live := sess.(connection.Liveness)
+	if live && !l.Alive() {
+		return errors.New("the session's Alive() is false just after Open")
+	}
 	if err := sess.Close(); err != nil {
 		return fmt.Errorf("first Close: %w", err)
+	}
+	if live && l.Alive() {
+		return errors.New("the session's Alive() is still true after Close")
 	}
 	if err := sess.Close(); err != nil {
 		return fmt.Errorf("second Close = %v, want nil (Close must be idempotent)", err)
