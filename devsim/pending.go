@@ -11,16 +11,14 @@ func (n *jnode) render(int) string          { return "" }
 var _ = (*jnode).render
 
 func unquote(s string) string             { return s }
-func (g *gen) nxos() []string             { return g.iosxe() }
 func (g *gen) iosxr() []string            { return g.iosxe() }
 func (g *gen) junos() *jnode              { return &jnode{} }
 func (d *Device) runNetconf(_ any, _ any) {}
 
-type nxosDialect = iosxeDialect
 type iosxrDialect = iosxeDialect
 type junosDialect = iosxeDialect
 
-func platformReady(p Platform) bool { return p == CiscoIOSXE || p == AristaEOS }
+func platformReady(p Platform) bool { return p == CiscoIOSXE || p == AristaEOS || p == CiscoNXOS }
 
 // referenced by the platforms still to land
 var _ = []any{numArg, (*config).equal, (*Device).commitConfig, removeBlock, macDotted, macColon,
