@@ -106,6 +106,9 @@ const AbandonGrace = time.Second
 // done, a failed result carrying ctx's cause without waiting for fn any longer (abandoned is
 // then true). It never panics.
 func callAbandonable(ctx context.Context, t *tasks.Task, fn tasks.Func) (r tasks.Result, abandoned bool) {
+	if ctx.Done() == nil { // nothing can end ctx: no need for a goroutine to watch it
+		return tasks.Call(ctx, t, fn), false
+	}
 	done := make(chan tasks.Result, 1)
 	go func() { done <- tasks.Call(ctx, t, fn) }()
 	select {

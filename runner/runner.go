@@ -453,7 +453,8 @@ func (rs *runState) runHost(ctx context.Context, h *inventory.Host) (res tasks.R
 		res.Status = tasks.StatusOK
 	}
 	if rs.chain.HasTaskEnd() {
-		ev := &hooks.Event{Run: rs.run, Host: h, Task: name, Attempt: res.Attempts, Err: res.Err, Result: &res, Time: time.Now()}
+		final := res // a copy, so that res itself does not escape when there are no hooks
+		ev := &hooks.Event{Run: rs.run, Host: h, Task: name, Attempt: res.Attempts, Err: res.Err, Result: &final, Time: time.Now()}
 		if res.Err != nil {
 			rs.chain.TaskFailed(ctx, ev)
 		} else {

@@ -60,8 +60,11 @@ func (t *Task) Run(ctx context.Context, name string, fn Func) (Result, error) {
 		Name:        name,
 		DryRun:      t.DryRun,
 		Attempt:     t.Attempt,
-		Logger:      t.Logger.With().Str("subtask", name).Logger(),
+		Logger:      t.Logger,
 		Connections: t.Connections,
+	}
+	if t.Logger.GetLevel() != zerolog.Disabled { // building a logger context allocates
+		child.Logger = t.Logger.With().Str("subtask", name).Logger()
 	}
 	r := Call(ctx, child, fn)
 	t.mu.Lock()
