@@ -19,6 +19,8 @@ type cli struct {
 	sess   *ssh.Session
 	stdin  io.WriteCloser
 
+	shared bool // the connection outlives this shell
+
 	mu     sync.Mutex
 	buf    bytes.Buffer
 	notify chan struct{}
@@ -46,19 +48,29 @@ func dialErr(d *Device, cfg *ssh.ClientConfig) (*cli, error) {
 	if err != nil {
 		return nil, err
 	}
-	sess, err := client.NewSession()
+	c, err := shellOn(client)
 	if err != nil {
 		client.Close()
 		return nil, err
 	}
+	return c, nil
+}
+
+// shellOn opens an interactive shell on a new session of an existing connection; closing the
+// cli then closes the connection too unless shared is set.
+func shellOn(client *ssh.Client) (*cli, error) {
+	sess, err := client.NewSession()
+	if err != nil {
+		return nil, err
+	}
 	if err := sess.RequestPty("xterm", 255, 80, ssh.TerminalModes{ssh.ECHO: 1}); err != nil {
-		client.Close()
+		sess.Close()
 		return nil, err
 	}
 	stdin, _ := sess.StdinPipe()
 	stdout, _ := sess.StdoutPipe()
 	if err := sess.Shell(); err != nil {
-		client.Close()
+		sess.Close()
 		return nil, err
 	}
 	c := &cli{client: client, sess: sess, stdin: stdin, notify: make(chan struct{}, 1)}
@@ -86,7 +98,9 @@ func dialErr(d *Device, cfg *ssh.ClientConfig) (*cli, error) {
 
 func (c *cli) close() {
 	c.sess.Close()
-	c.client.Close()
+	if !c.shared {
+		c.client.Close()
+	}
 }
 
 // readUntil reads until the output (with "\r" removed) ends with one of ends, or EOF; it

@@ -11,15 +11,17 @@ func (n *jnode) render(int) string          { return "" }
 var _ = (*jnode).render
 
 func unquote(s string) string             { return s }
-func (g *gen) iosxr() []string            { return g.iosxe() }
 func (g *gen) junos() *jnode              { return &jnode{} }
 func (d *Device) runNetconf(_ any, _ any) {}
 
-type iosxrDialect = iosxeDialect
 type junosDialect = iosxeDialect
 
-func platformReady(p Platform) bool { return p == CiscoIOSXE || p == AristaEOS || p == CiscoNXOS }
+func platformReady(p Platform) bool { return p != JuniperJunos }
 
 // referenced by the platforms still to land
 var _ = []any{numArg, (*config).equal, (*Device).commitConfig, removeBlock, macDotted, macColon,
 	secretType5, secretSHA256, secretSHA512, junos9, hexSecret}
+
+func junosPathPending(s *session) []string { return s.jpath }
+
+var _ = junosPathPending

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/ssh"
 	"gopkg.in/yaml.v3"
 )
 
@@ -48,6 +49,7 @@ type recording struct {
 	navigate              map[string][]string // commands from the initial level to a level
 	deviceSpecific        map[string]bool
 	keyLines              map[string][]string // for device-specific outputs: line prefixes both must have
+	client                *ssh.Client
 }
 
 // sessionsDir finds ../shared/device-sessions from the module root.
@@ -203,11 +205,22 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // open starts a session at level, before or after the on-open commands.
 func (r *recording) open(t *testing.T, d *Device, level, phase string) (*cli, error) {
-	c, err := dialErr(d, clientConfig(d.cfg.Username, sshPassword(d.cfg.Password)))
+	// sessions share one SSH connection (the simulator, unlike most routers, accepts several
+	// session channels on one connection), which keeps the replay fast; a session that ends
+	// with "exit" gets a connection of its own, since the device hangs it up
+	if r.client == nil {
+		client, err := ssh.Dial("tcp", d.Addr(), clientConfig(d.cfg.Username, sshPassword(d.cfg.Password)))
+		if err != nil {
+			return nil, err
+		}
+		r.client = client
+		t.Cleanup(func() { client.Close() })
+	}
+	c, err := shellOn(r.client)
 	if err != nil {
 		return nil, err
 	}
-	c.t = t
+	c.t, c.shared = t, true
 	if _, err := c.readUntil(r.prompt(r.InitialPrivilegeLevel)...); err != nil {
 		c.close()
 		return nil, fmt.Errorf("first prompt: %w", err)
@@ -244,6 +257,12 @@ func (r *recording) open(t *testing.T, d *Device, level, phase string) (*cli, er
 }
 
 func (r *recording) replay(t *testing.T, d *Device, level, phase, cmd string, ev recEvent) error {
+	if ev.ClosesConnection {
+		// the hang-up takes the connection with it: use a connection of its own
+		saved := r.client
+		r.client = nil
+		defer func() { r.client = saved }()
+	}
 	c, err := r.open(t, d, level, phase)
 	if err != nil {
 		return err
@@ -338,7 +357,7 @@ func (r *recording) checkStructure(c *cli, cmd string, ev recEvent) error {
 	}
 	// the same first line (up to its first digit; show version's names the model) and the key
 	// lines
-	if a, b := untilDigit(firstContent(gl)), untilDigit(firstContent(wl)); a != b && cmd != "show version" {
+	if a, b := untilDigit(mask(firstContent(gl))), untilDigit(mask(firstContent(wl))); a != b && cmd != "show version" {
 		return fmt.Errorf("first line %q, the device's %q", firstContent(gl), firstContent(wl))
 	}
 	for _, k := range r.keyLines[cmd] {

@@ -82,6 +82,10 @@ type session struct {
 	hidden   bool              // and is not echoed
 	lastCR   bool
 	dropDone bool
+
+	cand      *config  // IOS-XR and Junos candidate configuration; nil until changed
+	candLines []string // IOS-XR: the uncommitted lines as typed, for "show configuration"
+	jpath     []string // Junos: the [edit ...] path
 }
 
 func newSession(d *Device, w io.Writer, r io.Reader, conn net.Conn, user string) *session {
