@@ -94,6 +94,7 @@ type Server struct {
 	dirty    bool // devices/vms must be sorted and custom fields recomputed
 	cfNames  map[endpoint][]string
 	cache    map[cacheKey][]byte
+	selCache map[string][]item // filtered lists by endpoint and filter query
 	faults   []*faultState
 	requests []Request
 	inFlight int
@@ -125,6 +126,7 @@ func NewServer(cfg Config) *Server {
 	s.devByID = map[int]*device{}
 	s.vmByID = map[int]*vmachine{}
 	s.cache = map[cacheKey][]byte{}
+	s.selCache = map[string][]item{}
 	s.setTokensLocked(cfg.Tokens)
 
 	// Listen on IPv4 loopback explicitly (httptest falls back to [::1] only when 127.0.0.1 is
@@ -581,7 +583,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, ep endpoint) 
 
 	s.mu.Lock()
 	s.settleLocked()
-	items, errs := s.selectLocked(ep, q)
+	items, errs := s.selectCachedLocked(ep, q)
 	if errs != nil {
 		s.mu.Unlock()
 		s.writeJSON(w, http.StatusBadRequest, errs.json())
@@ -672,6 +674,27 @@ func (s *Server) serveDetail(w http.ResponseWriter, r *http.Request) {
 	body := s.renderLocked(it, s.base(r), s.mode(ep, q))
 	s.mu.Unlock()
 	s.writeJSON(w, http.StatusOK, body)
+}
+
+// selectCachedLocked is selectLocked, remembering the result per endpoint and filters (the
+// query without limit and offset) until the data changes, so that the pages of one list cost
+// one selection.
+func (s *Server) selectCachedLocked(ep endpoint, q url.Values) ([]item, *filterErrors) {
+	fq := url.Values{}
+	for k, v := range q {
+		if k != "limit" && k != "offset" {
+			fq[k] = v
+		}
+	}
+	key := strconv.Itoa(int(ep)) + "?" + fq.Encode()
+	if items, ok := s.selCache[key]; ok {
+		return items, nil
+	}
+	items, errs := s.selectLocked(ep, q)
+	if errs == nil {
+		s.selCache[key] = items
+	}
+	return items, errs
 }
 
 // settleLocked sorts objects in NetBox's order and recomputes the custom field definitions after

@@ -96,6 +96,7 @@ func (s *Server) ensureLocked(k kind, key string) *org {
 func (s *Server) changedLocked() {
 	s.dirty = true
 	clear(s.cache)
+	clear(s.selCache)
 }
 
 // AddRegions adds regions (a parent may be added after its children).
