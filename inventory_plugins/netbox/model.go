@@ -71,27 +71,27 @@ type tag struct {
 
 // object is a device or a virtual machine.
 type object struct {
-	ID         int     `json:"id"`
-	Name       *string `json:"name"`
-	Display    string  `json:"display"`
-	DeviceType *ref    `json:"device_type"`
-	Role       *ref    `json:"role"`
-	DeviceRole *ref    `json:"device_role"`
-	Tenant     *ref    `json:"tenant"`
-	Platform   *ref    `json:"platform"`
-	Site       *ref    `json:"site"`
-	Location   *ref    `json:"location"`
-	Rack       *ref    `json:"rack"`
-	Cluster    *ref    `json:"cluster"`
-	Serial     string  `json:"serial"`
-	AssetTag   *string `json:"asset_tag"`
-	Status     choice  `json:"status"`
-	PrimaryIP  *ipRef  `json:"primary_ip"`
-	PrimaryIP4 *ipRef  `json:"primary_ip4"`
-	PrimaryIP6 *ipRef  `json:"primary_ip6"`
-	OOBIP      *ipRef  `json:"oob_ip"`
-	Description string `json:"description"`
-	Tags        []tag  `json:"tags"`
+	ID          int     `json:"id"`
+	Name        *string `json:"name"`
+	Display     string  `json:"display"`
+	DeviceType  *ref    `json:"device_type"`
+	Role        *ref    `json:"role"`
+	DeviceRole  *ref    `json:"device_role"`
+	Tenant      *ref    `json:"tenant"`
+	Platform    *ref    `json:"platform"`
+	Site        *ref    `json:"site"`
+	Location    *ref    `json:"location"`
+	Rack        *ref    `json:"rack"`
+	Cluster     *ref    `json:"cluster"`
+	Serial      string  `json:"serial"`
+	AssetTag    *string `json:"asset_tag"`
+	Status      choice  `json:"status"`
+	PrimaryIP   *ipRef  `json:"primary_ip"`
+	PrimaryIP4  *ipRef  `json:"primary_ip4"`
+	PrimaryIP6  *ipRef  `json:"primary_ip6"`
+	OOBIP       *ipRef  `json:"oob_ip"`
+	Description string  `json:"description"`
+	Tags        []tag   `json:"tags"`
 	// CustomFields and ConfigContext are kept raw and decoded only when mapped, into plain Go
 	// values with whole numbers as int (as a YAML inventory gives them).
 	CustomFields  json.RawMessage `json:"custom_fields"`

@@ -152,7 +152,7 @@ func TestData(t *testing.T) {
 		"platform": "ios-xe", "manufacturer": "cisco", "device_type": "c9300-48p", "model": "C9300-48P",
 		"tenant": "acme", "status": "active", "serial": "FOC123", "asset_tag": "AT-1", "description": "core switch",
 		"tags": []string{"backup", "pci"}, "primary_ip4": "192.0.2.1", "primary_ip6": "2001:db8::1",
-		"oob_ip": "198.51.100.1",
+		"oob_ip":        "198.51.100.1",
 		"custom_fields": map[string]any{"backup_enabled": true, "power_watts": 450, "contract": "CT-1", "site": "shadow"},
 	}
 	if !reflect.DeepEqual(h.Data, want) {
@@ -567,18 +567,18 @@ func TestBaseURLForms(t *testing.T) {
 
 func TestConfigValidation(t *testing.T) {
 	cases := map[string]netbox.Config{
-		"Config.URL is required":             {},
-		"scheme must be http or https":       {URL: "ftp://netbox"},
-		"no host":                            {URL: "http://"},
-		"unknown source":                     {URL: "http://127.0.0.1", Hostname: []netbox.HostnameSource{"mac"}},
-		"unknown field":                      {URL: "http://127.0.0.1", GroupBy: []netbox.GroupField{"colour"}},
-		"nbt_<key>.<secret>":                 {URL: "http://127.0.0.1", Token: "nbt_nodot"},
-		"loads nothing":                      {URL: "http://127.0.0.1", SkipDevices: true},
-		"no location filter":                 {URL: "http://127.0.0.1", VirtualMachines: true, VirtualMachineFilter: netbox.Filter{Location: []string{"x"}}},
-		`"limit" is set by the plugin`:       {URL: "http://127.0.0.1", Devices: netbox.Filter{Params: map[string][]string{"limit": {"5"}}}},
-		"negative Config.Timeout":            {URL: "http://127.0.0.1", Timeout: -1},
-		"CA file":                            {URL: "https://127.0.0.1", CAFile: "/nonexistent/ca.pem"},
-		"Config.Devices.Cluster":             {URL: "http://127.0.0.1", Devices: netbox.Filter{Cluster: []string{"c"}}},
+		"Config.URL is required":              {},
+		"scheme must be http or https":        {URL: "ftp://netbox"},
+		"no host":                             {URL: "http://"},
+		"unknown source":                      {URL: "http://127.0.0.1", Hostname: []netbox.HostnameSource{"mac"}},
+		"unknown field":                       {URL: "http://127.0.0.1", GroupBy: []netbox.GroupField{"colour"}},
+		"nbt_<key>.<secret>":                  {URL: "http://127.0.0.1", Token: "nbt_nodot"},
+		"loads nothing":                       {URL: "http://127.0.0.1", SkipDevices: true},
+		"no location filter":                  {URL: "http://127.0.0.1", VirtualMachines: true, VirtualMachineFilter: netbox.Filter{Location: []string{"x"}}},
+		`"limit" is set by the plugin`:        {URL: "http://127.0.0.1", Devices: netbox.Filter{Params: map[string][]string{"limit": {"5"}}}},
+		"negative Config.Timeout":             {URL: "http://127.0.0.1", Timeout: -1},
+		"CA file":                             {URL: "https://127.0.0.1", CAFile: "/nonexistent/ca.pem"},
+		"Config.Devices.Cluster":              {URL: "http://127.0.0.1", Devices: netbox.Filter{Cluster: []string{"c"}}},
 		"Config.URL \"http://127.0.0.1?x=1\"": {URL: "http://127.0.0.1?x=1"},
 	}
 	for want, cfg := range cases {
