@@ -116,3 +116,25 @@ func BenchmarkStream(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRun10kSleep50msCancellable is BenchmarkRun10kSleep50ms with a cancellable run
+// context (as from signal.NotifyContext): each host's task then runs in its own goroutine,
+// watched so that it can be abandoned when the run is cancelled.
+func BenchmarkRun10kSleep50msCancellable(b *testing.B) {
+	r := mustNew(b, Config{Inventory: testInventory(10_000), Workers: 10_000})
+	task := func(ctx context.Context, _ *tasks.Task) (tasks.Result, error) {
+		time.Sleep(50 * time.Millisecond)
+		return tasks.Result{}, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := r.Run(ctx, "sleep", task)
+		if err != nil || res.Summary.OK != 10_000 {
+			b.Fatalf("%v %v", res.Summary, err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/op")
+}

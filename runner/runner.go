@@ -267,6 +267,7 @@ type runState struct {
 	logger     zerolog.Logger
 	logEnabled bool
 	quiet      *atomic.Bool // set when nobody reads the results any more
+	runHostFn  func(context.Context, *inventory.Host) tasks.Result
 
 	ok, failedN, notRun, changed atomic.Int64
 }
@@ -306,6 +307,10 @@ func (r *Runner) executeQuiet(ctx context.Context, name string, fn tasks.Func, o
 	}
 	rs.logEnabled = r.cfg.Logger.GetLevel() != zerolog.Disabled && zerolog.GlobalLevel() != zerolog.Disabled
 	rs.handler = r.mw(fn)
+	rs.runHostFn = func(ctx context.Context, h *inventory.Host) (res tasks.Result) {
+		rs.runHost(ctx, h, &res) // through a pointer: no Result-sized wrapper frame under every task
+		return res
+	}
 	if r.cfg.Connections != nil {
 		rs.mgr = connection.NewManager(r.cfg.Connections, r.cfg.ConnectionLimits)
 	}
@@ -407,7 +412,7 @@ func (r *Runner) runBatch(ctx context.Context, rs *runState, b int, batch []*inv
 		res.Host = batch[i].Name
 		deliver(pos(i), res)
 	}
-	job := &Job{RunID: rs.run.ID, Task: rs.run.Task, DryRun: rs.run.DryRun, Batch: b, Hosts: batch, Run: rs.runHost}
+	job := &Job{RunID: rs.run.ID, Task: rs.run.Task, DryRun: rs.run.DryRun, Batch: b, Hosts: batch, Run: rs.runHostFn}
 	err := r.cfg.Executor.Execute(ctx, job, emit)
 	closed.Store(true)
 	if err != nil {
@@ -430,17 +435,14 @@ func (r *Runner) runBatch(ctx context.Context, rs *runState, b int, batch []*inv
 
 // runHost is one host's pipeline: TaskStart hooks, the middleware-wrapped task, connection
 // cleanup, TaskOK or TaskFailed hooks. It never panics.
-func (rs *runState) runHost(ctx context.Context, h *inventory.Host) (res tasks.Result) {
+func (rs *runState) runHost(ctx context.Context, h *inventory.Host, res *tasks.Result) {
 	name := rs.run.Task
 	if ctx.Err() != nil {
-		res = tasks.Result{Host: h.Name, Task: name, Status: tasks.StatusNotRun}
-		if !rs.quiet.Load() {
-			res.Err = &NotRunError{Host: h.Name, Reason: "the run was cancelled before the host started", Cause: context.Cause(ctx)}
-		}
-		return res
+		rs.notStarted(ctx, h, res)
+		return
 	}
 	start := time.Now()
-	res = rs.execHost(ctx, h, start)
+	*res = rs.execHost(ctx, h, start)
 	res.Host = h.Name
 	if res.Task == "" {
 		res.Task = name
@@ -453,47 +455,89 @@ func (rs *runState) runHost(ctx context.Context, h *inventory.Host) (res tasks.R
 		res.Status = tasks.StatusOK
 	}
 	if rs.chain.HasTaskEnd() {
-		final := res // a copy, so that res itself does not escape when there are no hooks
-		ev := &hooks.Event{Run: rs.run, Host: h, Task: name, Attempt: res.Attempts, Err: res.Err, Result: &final, Time: time.Now()}
-		if res.Err != nil {
-			rs.chain.TaskFailed(ctx, ev)
-		} else {
-			rs.chain.TaskOK(ctx, ev)
-		}
+		rs.taskEnd(ctx, h, *res)
 	}
-	return res
 }
 
-// execHost runs the TaskStart hooks and the task, and closes the host's connections.
+// notStarted reports a host whose run ended before it started.
+//
+//go:noinline
+func (rs *runState) notStarted(ctx context.Context, h *inventory.Host, res *tasks.Result) {
+	*res = tasks.Result{Host: h.Name, Task: rs.run.Task, Status: tasks.StatusNotRun}
+	if !rs.quiet.Load() {
+		res.Err = &NotRunError{Host: h.Name, Reason: "the run was cancelled before the host started", Cause: context.Cause(ctx)}
+	}
+}
+
+// taskEnd calls the TaskOK or TaskFailed hooks with a copy of the result.
+//
+//go:noinline
+func (rs *runState) taskEnd(ctx context.Context, h *inventory.Host, res tasks.Result) {
+	ev := &hooks.Event{Run: rs.run, Host: h, Task: rs.run.Task, Attempt: res.Attempts, Err: res.Err, Result: &res, Time: time.Now()}
+	if res.Err != nil {
+		rs.chain.TaskFailed(ctx, ev)
+	} else {
+		rs.chain.TaskOK(ctx, ev)
+	}
+}
+
+// execHost runs the TaskStart hooks and the task, and closes the host's connections. It is
+// kept lean (rare paths in helpers, no Result temporaries) because its frame sits under every
+// task: a deep stack costs every host a stack copy.
 func (rs *runState) execHost(ctx context.Context, h *inventory.Host, start time.Time) (res tasks.Result) {
-	name := rs.run.Task
-	defer func() {
-		if v := recover(); v != nil { // a bug outside the task (hooks and tasks recover their own)
-			res = tasks.Result{Err: &tasks.PanicError{Value: v, Stack: stack()}}
-		}
-	}()
+	defer rs.recoverHost(&res)
 	if rs.chain.HasTaskStart() {
-		if err := rs.chain.TaskStart(ctx, &hooks.Event{Run: rs.run, Host: h, Task: name, Attempt: 1, Time: start}); err != nil {
-			return tasks.Result{Err: err} // vetoed: the task never runs
+		if err := rs.taskStart(ctx, h, start); err != nil {
+			res.Err = err // vetoed: the task never runs
+			return res
 		}
 	}
-	t := &tasks.Task{Host: h, Name: name, DryRun: rs.run.DryRun, Attempt: 1, Logger: rs.logger}
+	t := rs.newTask(h)
+	if t.Connections != nil {
+		defer rs.closeSessions(t)
+	}
+	if ctx.Done() == nil { // nothing can end ctx: no goroutine needed to watch it
+		return tasks.Call(ctx, t, rs.handler)
+	}
+	return rs.callWatched(ctx, t)
+}
+
+// recoverHost turns a panic outside the task (hooks and tasks recover their own) into the
+// host's failure.
+func (rs *runState) recoverHost(res *tasks.Result) {
+	if v := recover(); v != nil {
+		*res = tasks.Result{Err: &tasks.PanicError{Value: v, Stack: stack()}}
+	}
+}
+
+func (rs *runState) taskStart(ctx context.Context, h *inventory.Host, start time.Time) error {
+	return rs.chain.TaskStart(ctx, &hooks.Event{Run: rs.run, Host: h, Task: rs.run.Task, Attempt: 1, Time: start})
+}
+
+func (rs *runState) newTask(h *inventory.Host) *tasks.Task {
+	t := &tasks.Task{Host: h, Name: rs.run.Task, DryRun: rs.run.DryRun, Attempt: 1, Logger: rs.logger}
 	if rs.logEnabled {
-		t.Logger = rs.logger.With().Str("host", h.Name).Str("task", name).Logger()
+		t.Logger = rs.logger.With().Str("host", h.Name).Str("task", rs.run.Task).Logger()
 	}
 	if rs.mgr != nil {
-		s := rs.mgr.Host(h)
-		t.Connections = s
-		defer func() {
-			if err := s.Close(); err != nil {
-				rs.r.cfg.Logger.Warn().Err(err).Str("host", h.Name).Str("task", name).Msg("closing the host's connections failed")
-			}
-		}()
+		t.Connections = rs.mgr.Host(h)
 	}
+	return t
+}
+
+func (rs *runState) closeSessions(t *tasks.Task) {
+	if err := t.Connections.Close(); err != nil {
+		rs.r.cfg.Logger.Warn().Err(err).Str("host", t.Host.Name).Str("task", t.Name).Msg("closing the host's connections failed")
+	}
+}
+
+// callWatched runs the task in its own goroutine, so that the host is reported when ctx ends
+// even if the task ignores it.
+func (rs *runState) callWatched(ctx context.Context, t *tasks.Task) tasks.Result {
 	res, abandoned := callAbandonable(ctx, t, rs.handler)
 	if abandoned {
 		res.Err = fmt.Errorf("host %s: task %q abandoned: the run ended while it was running and it did not return: %w",
-			h.Name, name, res.Err)
+			t.Host.Name, t.Name, res.Err)
 	}
 	return res
 }

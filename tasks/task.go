@@ -92,41 +92,46 @@ func (t *Task) ResetSubResults() {
 // error, start time, duration and subtask results. A panic in fn becomes a *PanicError
 // carrying the stack; Call itself never panics because of fn.
 func Call(ctx context.Context, t *Task, fn Func) (res Result) {
-	start := time.Now()
-	defer func() {
-		if v := recover(); v != nil {
-			res = Result{Err: &PanicError{Value: v, Stack: debug.Stack()}}
-		}
-		res.Host = t.Host.Name
-		if res.Task == "" {
-			res.Task = t.Name
-		}
-		if res.Started.IsZero() {
-			res.Started = start
-		}
-		if res.Duration == 0 {
-			res.Duration = time.Since(start)
-		}
-		if res.Attempts == 0 {
-			res.Attempts = max(t.Attempt, 1)
-		}
-		if res.Sub == nil {
-			res.Sub = t.SubResults()
-		}
-		if res.Err != nil {
-			res.Status = StatusFailed
-		} else if res.Status == 0 {
-			res.Status = StatusOK
-		}
-	}()
+	// Kept lean: its frame sits under every task (see complete).
+	defer complete(&res, t, time.Now())
 	if fn == nil {
-		return Result{Err: Permanent(errors.New("tasks: nil task function"))}
+		res.Err = Permanent(errors.New("tasks: nil task function"))
+		return res
 	}
-	r, err := fn(ctx, t)
+	var err error
+	res, err = fn(ctx, t)
 	if err != nil {
-		r.Err = err
+		res.Err = err
 	}
-	return r
+	return res
+}
+
+// complete recovers a panic of the task and fills in what the task left unset.
+func complete(res *Result, t *Task, start time.Time) {
+	if v := recover(); v != nil {
+		*res = Result{Err: &PanicError{Value: v, Stack: debug.Stack()}}
+	}
+	res.Host = t.Host.Name
+	if res.Task == "" {
+		res.Task = t.Name
+	}
+	if res.Started.IsZero() {
+		res.Started = start
+	}
+	if res.Duration == 0 {
+		res.Duration = time.Since(start)
+	}
+	if res.Attempts == 0 {
+		res.Attempts = max(t.Attempt, 1)
+	}
+	if res.Sub == nil {
+		res.Sub = t.SubResults()
+	}
+	if res.Err != nil {
+		res.Status = StatusFailed
+	} else if res.Status == 0 {
+		res.Status = StatusOK
+	}
 }
 
 // PanicError is the error of a task that panicked.
