@@ -112,6 +112,16 @@ func TestRunAllHosts(t *testing.T) {
 	if !res.Run.DryRun || res.Run.ID == "" || res.Run.Hosts != 50 {
 		t.Fatalf("run %+v", res.Run)
 	}
+	// The DryRun run option overrides Config.DryRun; each run gets its own id.
+	res2, _ := r.Run(context.Background(), "push", func(ctx context.Context, tk *tasks.Task) (tasks.Result, error) {
+		if tk.DryRun {
+			return tasks.Result{}, errors.New("dry run not overridden")
+		}
+		return tasks.Result{}, nil
+	}, DryRun(false))
+	if res2.Summary.OK != 50 || res2.Run.DryRun || res2.Run.ID == res.Run.ID {
+		t.Fatalf("DryRun(false): %+v %+v", res2.Summary, res2.Run)
+	}
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
