@@ -103,6 +103,13 @@ func (c *client) redact(s string) string {
 	return strings.ReplaceAll(s, c.token, "[REDACTED]")
 }
 
+// redirectError is a redirect the client refused to follow.
+type redirectError struct{ to string }
+
+func (e *redirectError) Error() string {
+	return "redirected to " + e.to + " (not followed: check Config.URL)"
+}
+
 // errPermanent marks an attempt's error as not worth retrying.
 type errPermanent struct{ err *Error }
 
@@ -220,6 +227,10 @@ func (c *client) transportError(ctx, actx context.Context, u string, err error) 
 	msg := err.Error()
 	if ctx.Err() == nil && actx.Err() == context.DeadlineExceeded {
 		msg = fmt.Sprintf("no answer within %v (Config.Timeout)", c.cfg.Timeout)
+	}
+	var redirect *redirectError
+	if errors.As(err, &redirect) {
+		return errPermanent{&Error{URL: u, Message: c.redact(msg), Err: err}}
 	}
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError

@@ -47,7 +47,7 @@ func New(cfg Config) (*Source, error) {
 		// NetBox answers the API without redirects; follow none, so that a token never goes
 		// to another host.
 		CheckRedirect: func(req *http.Request, _ []*http.Request) error {
-			return fmt.Errorf("redirected to %s (check Config.URL)", req.URL.Redacted())
+			return &redirectError{to: req.URL.Redacted()}
 		},
 	}}, nil
 }

@@ -513,13 +513,13 @@ func TestFilters(t *testing.T) {
 
 func TestPaginationByOffsetNeverFollowingNext(t *testing.T) {
 	// NetBox behind a reverse proxy names itself by an internal host in next links, and caps
-	// pages at its MAX_PAGE_SIZE (500 here) whatever the client asks.
-	srv := fake(t, netboxtest.Config{PublicHost: "netbox.internal:8080", MaxPageSize: 500, Latency: 5 * time.Millisecond})
-	f := netboxtest.Generate(2345, 0, 3)
+	// pages at its MAX_PAGE_SIZE (50 here) whatever the client asks.
+	srv := fake(t, netboxtest.Config{PublicHost: "netbox.internal:8080", MaxPageSize: 50, Latency: 5 * time.Millisecond})
+	f := netboxtest.Generate(234, 0, 3)
 	srv.AddFleet(f)
-	inv := mustLoad(t, srv, netbox.Config{Concurrency: 3})
-	if inv.Len() != 2345 {
-		t.Fatalf("%d hosts, want 2345", inv.Len())
+	inv := mustLoad(t, srv, netbox.Config{Concurrency: 3, PageSize: 100})
+	if inv.Len() != 234 {
+		t.Fatalf("%d hosts, want 234", inv.Len())
 	}
 	for i, d := range inv.Hosts() {
 		if i > 0 && d.Name == inv.Hosts()[i-1].Name {
@@ -537,16 +537,31 @@ func TestPaginationByOffsetNeverFollowingNext(t *testing.T) {
 		}
 		offsets = append(offsets, r.Query.Get("limit")+"@"+r.Query.Get("offset"))
 	}
-	if offsets[0] != "1000@0" {
-		t.Errorf("first request %s, want limit 1000 at offset 0", offsets[0])
+	if offsets[0] != "100@0" {
+		t.Errorf("first request %s, want limit 100 at offset 0", offsets[0])
 	}
 	rest := append([]string(nil), offsets[1:]...)
 	sort.Strings(rest)
-	if want := []string{"500@1000", "500@1500", "500@2000", "500@500"}; !reflect.DeepEqual(rest, want) {
+	if want := []string{"50@100", "50@150", "50@200", "50@50"}; !reflect.DeepEqual(rest, want) {
 		t.Errorf("page requests %v, want %v", rest, want)
 	}
 	if m := srv.MaxInFlight(); m > 3 {
 		t.Errorf("%d requests in flight, Concurrency is 3", m)
+	}
+}
+
+func TestDefaultPageSize(t *testing.T) {
+	srv := fake(t, netboxtest.Config{})
+	srv.AddFleet(netboxtest.Generate(1001, 0, 3))
+	if inv := mustLoad(t, srv, netbox.Config{}); inv.Len() != 1001 {
+		t.Fatalf("%d hosts", inv.Len())
+	}
+	var got []string
+	for _, r := range srv.Requests() {
+		got = append(got, r.Query.Get("limit")+"@"+r.Query.Get("offset"))
+	}
+	if want := []string{"1000@0", "1000@1000"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("requests %v, want %v", got, want)
 	}
 }
 

@@ -87,5 +87,12 @@ func marshal(v any) []byte {
 }
 
 func appendJSONString(dst []byte, s string) []byte {
-	return append(dst, marshal(s)...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
+			return append(dst, marshal(s)...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }
