@@ -2,7 +2,6 @@ package devsim
 
 // Temporary: NETCONF lands in the next commit.
 
-func (d *Device) runNetconf(_ any, _ any) {}
 
 func platformReady(Platform) bool { return true }
 
