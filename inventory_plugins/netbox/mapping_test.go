@@ -173,7 +173,7 @@ func FuzzMapDevice(f *testing.F) {
 			return
 		}
 		m := testMapper(t, Config{GroupBy: all, FlattenCustomFields: flatten, ConfigContext: true,
-			Hostname: []HostnameSource{FromPrimaryIP, FromPrimaryIP4, FromPrimaryIP6, FromOOBIP, FromDNSName, FromName},
+			Hostname:  []HostnameSource{FromPrimaryIP, FromPrimaryIP4, FromPrimaryIP6, FromOOBIP, FromDNSName, FromName},
 			Platforms: map[string]string{"ios-xe": "cisco_iosxe"}})
 		for _, kind := range []string{KindDevice, KindVirtualMachine} {
 			h, groups, err := m.host(kind, &o)
