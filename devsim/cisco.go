@@ -72,18 +72,6 @@ func terminalSetting(s *session, kw []string, args []string) bool {
 	return true
 }
 
-// numArg checks a numeric argument range.
-func numArg(args []string, i, lo, hi int) (int, bool) {
-	if i >= len(args) {
-		return 0, false
-	}
-	v, err := strconv.Atoi(args[i])
-	if err != nil || v < lo || v > hi {
-		return 0, false
-	}
-	return v, true
-}
-
 // uptimeCisco formats an uptime the IOS way: "2 years, 1 week, 3 days, 4 hours, 5 minutes".
 func uptimeCisco(d time.Duration) string {
 	y, w, dd, h, m, _ := uptimeParts(d)

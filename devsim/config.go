@@ -76,17 +76,6 @@ func (d *Device) generate() *config {
 	return generateConfig(d.cfg, d.ident)
 }
 
-// commitConfig makes c the running configuration, recording who changed it and when.
-func (d *Device) commitConfig(c *config, user string) {
-	d.mu.Lock()
-	st := d.stateLocked()
-	st.cfg = c
-	st.lastChange = time.Now().UTC()
-	st.lastChangeBy = user
-	d.mu.Unlock()
-	d.stats.configChanges.Add(1)
-}
-
 // saveConfig copies the running configuration to the startup configuration.
 func (d *Device) saveConfig(user string) {
 	d.mu.Lock()
@@ -416,18 +405,6 @@ func insertAt(lines []string, pos int, add ...string) []string {
 	copy(lines[pos+len(add):], lines[pos:])
 	copy(lines[pos:], add)
 	return lines
-}
-
-// removeBlock deletes the top-level block whose header is exactly header.
-func removeBlock(lines []string, header string, unit int) ([]string, bool) {
-	for i, l := range lines {
-		if l == header {
-			j := blockEnd(lines, i, unit)
-			lines = append(lines[:i], lines[j:]...)
-			return lines, true
-		}
-	}
-	return lines, false
 }
 
 // editConfig changes the running configuration with fn under the device's lock and records the

@@ -71,9 +71,6 @@ func (c *DeviceConfig) setDefaults() error {
 	if !c.Platform.Valid() {
 		return fmt.Errorf("devsim: device %q: unknown platform %q (want one of %v)", c.Name, string(c.Platform), Platforms())
 	}
-	if !platformReady(c.Platform) {
-		return fmt.Errorf("devsim: device %q: platform %q is not simulated yet", c.Name, string(c.Platform))
-	}
 	if c.Name == "" {
 		c.Name = c.Platform.defaultHostname()
 	}

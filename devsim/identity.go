@@ -91,11 +91,6 @@ func macDotted(m [6]byte) string {
 	return fmt.Sprintf("%02x%02x.%02x%02x.%02x%02x", m[0], m[1], m[2], m[3], m[4], m[5])
 }
 
-// macColon formats a MAC with colons (00:11:22:33:44:55).
-func macColon(m [6]byte) string {
-	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
-}
-
 // uptimeParts splits a duration into years, weeks, days, hours, minutes.
 func uptimeParts(d time.Duration) (years, weeks, days, hours, minutes, seconds int) {
 	total := int(d / time.Second)

@@ -158,9 +158,6 @@ func TestReplayRecordedSessions(t *testing.T) {
 	dir := sessionsDir(t)
 	for _, p := range Platforms() {
 		t.Run(string(p), func(t *testing.T) {
-			if !platformReady(p) {
-				t.Skipf("%s: not simulated yet", p)
-			}
 			t.Parallel()
 			r := loadRecording(t, dir, p)
 			d := startDevice(t, r.device)
