@@ -30,6 +30,8 @@ type decoder struct {
 	boxes    map[string]any    // interned boxed strings (data values)
 	memo     map[*yaml.Node]any
 	pairMemo map[*yaml.Node][]kv
+	active   map[*yaml.Node]bool // anchored nodes being converted: an alias to one is a cycle
+	merging  map[*yaml.Node]bool // anchored mappings whose pairs are being collected
 	work     int
 	workMax  int
 	tooMuch  bool
@@ -161,6 +163,10 @@ func (d *decoder) pairs(n *yaml.Node) []kv {
 		if p, ok := d.pairMemo[n]; ok {
 			return p
 		}
+		if !d.enter(&d.merging, n) {
+			return nil
+		}
+		defer delete(d.merging, n)
 	}
 	out := make([]kv, 0, len(n.Content)/2)
 	var merges []*yaml.Node
@@ -220,6 +226,20 @@ func (d *decoder) pairs(n *yaml.Node) []kv {
 	return out
 }
 
+// enter marks an anchored node as being converted; it reports false (and a problem) when the
+// node is already being converted: its value contains itself through an alias.
+func (d *decoder) enter(set *map[*yaml.Node]bool, n *yaml.Node) bool {
+	if (*set)[n] {
+		d.at(n, ErrWrongType, "anchor %q value contains itself", n.Anchor)
+		return false
+	}
+	if *set == nil {
+		*set = map[*yaml.Node]bool{}
+	}
+	(*set)[n] = true
+	return true
+}
+
 // key returns the text of a mapping key; ok is false (and a problem recorded) when the key is
 // not a scalar.
 func (d *decoder) key(k *yaml.Node) (string, bool) {
@@ -247,6 +267,10 @@ func (d *decoder) value(n *yaml.Node) any {
 		if v, ok := d.memo[n]; ok {
 			return v
 		}
+		if !d.enter(&d.active, n) {
+			return nil
+		}
+		defer delete(d.active, n)
 	}
 	var v any
 	switch n.Kind {

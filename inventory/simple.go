@@ -107,7 +107,10 @@ func (s *SimpleInventory) LoadGroups(ctx context.Context) (map[string]*Group, *D
 
 // Load reads the files and returns the inventory, or a *LoadError listing every problem.
 func (s *SimpleInventory) Load(ctx context.Context) (*Inventory, error) {
-	l := s.newLoad()
+	return s.load(ctx, s.newLoad())
+}
+
+func (s *SimpleInventory) load(ctx context.Context, l *load) (*Inventory, error) {
 	if s.HostFile == "" {
 		l.ps.add(&Problem{Err: fs.ErrInvalid, Msg: "SimpleInventory: HostFile is empty"})
 		return nil, l.ps.err()
@@ -161,6 +164,7 @@ type load struct {
 	groupData    []byte
 	defaultsData []byte
 	groupsBroken bool // the groups file is unreadable or not YAML: skip undefined-group checks
+	chunk        int  // piece size for parallel parsing; 0: chunkSize (tests make it small)
 }
 
 func (s *SimpleInventory) newLoad() *load {
@@ -297,7 +301,11 @@ type hostsChunk struct {
 
 // hosts decodes the hosts file.
 func (l *load) hosts(ctx context.Context, data []byte, groups map[string]*Group) ([]*Host, error) {
-	chunks := splitTop(data, chunkSize)
+	size := l.chunk
+	if size <= 0 {
+		size = chunkSize
+	}
+	chunks := splitTop(data, size)
 	var results []hostsChunk
 	if len(chunks) > 1 {
 		results = l.decodeChunks(ctx, chunks, groups)
@@ -383,14 +391,15 @@ func (l *load) decodeWith(d *decoder, data []byte, lineOff int, groups map[strin
 		return r
 	}
 	if split {
-		// Each piece of a split file must be a block mapping; after the first, one starting
-		// at its first line.
+		// Each piece of a split file must be a block mapping whose keys start in column 1 (so
+		// that a line starting in column 1 can only be a new key); after the first piece, one
+		// starting at its first line.
 		root := doc
 		if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 			root = root.Content[0]
 		}
 		if root.Kind != yaml.MappingNode || root.Style&yaml.FlowStyle != 0 || len(root.Content) == 0 ||
-			(!first && (root.Content[0].Line != 1 || root.Content[0].Column != 1)) {
+			root.Content[0].Column != 1 || (!first && root.Content[0].Line != 1) {
 			r.syntax = errors.New("piece is not a block mapping")
 			return r
 		}
@@ -399,7 +408,7 @@ func (l *load) decodeWith(d *decoder, data []byte, lineOff int, groups map[strin
 	d.ps.list = nil
 	d.workMax = 1_000_000 + 8*len(data)
 	d.work = 0
-	d.memo, d.pairMemo = nil, nil
+	d.memo, d.pairMemo, d.active, d.merging = nil, nil, nil, nil
 	pairs := d.topPairs(doc, "hosts")
 	slab := make([]Host, len(pairs))
 	r.hosts = make([]*Host, 0, len(pairs))

@@ -148,6 +148,8 @@ func TestLoadErrorCases(t *testing.T) {
 			[]string{`hosts.yaml:4:5: duplicate key "site" (first at line 3)`}, ErrDuplicate},
 		{"unknown alias", map[string]string{"hosts.yaml": "r1: *nope\n"},
 			[]string{`hosts.yaml:1: malformed YAML: unknown anchor 'nope' referenced`}, ErrSyntax},
+		{"alias cycle", map[string]string{"hosts.yaml": "r1: &b\n  data: {x: *b}\nr2: &c {<<: *c}\n"},
+			[]string{`hosts.yaml:1:5: anchor "b" value contains itself`, `hosts.yaml:3:5: anchor "c" value contains itself`}, ErrWrongType},
 		{"missing hosts file", map[string]string{},
 			[]string{`hosts.yaml: cannot read: open hosts.yaml: file does not exist`}, fs.ErrNotExist},
 	}
@@ -343,6 +345,19 @@ func TestLoadGroupsErrors(t *testing.T) {
 	}
 }
 
+// testChunk is the piece size the split-parser tests use, so that small files split in many
+// pieces.
+const testChunk = 2 << 10
+
+// loadSplit loads files with the split parser cutting pieces of about chunk bytes.
+func loadSplit(t *testing.T, files map[string]string, chunk int) (*Inventory, error) {
+	t.Helper()
+	s := &SimpleInventory{FS: mapFS(files), HostFile: "hosts.yaml", GroupFile: "groups.yaml", DefaultsFile: "defaults.yaml"}
+	l := s.newLoad()
+	l.chunk = chunk
+	return s.load(context.Background(), l)
+}
+
 // bigHosts writes n hosts in varied YAML styles (flow and block mappings, quoted keys,
 // comments, block scalars, \r\n line ends) to exercise the split parser.
 func bigHosts(n int, crlf bool) string {
@@ -372,11 +387,14 @@ func bigHosts(n int, crlf bool) string {
 func TestSplitParseMatchesWhole(t *testing.T) {
 	groups := "g0: {}\ng1: {platform: eos}\ng2: {groups: [g1]}\n"
 	for _, crlf := range []bool{false, true} {
-		body := bigHosts(12000, crlf)
-		if len(splitTop([]byte(body), chunkSize)) < 3 {
-			t.Fatalf("test file of %d bytes is not split", len(body))
+		body := bigHosts(600, crlf)
+		if n := len(splitTop([]byte(body), testChunk)); n < 10 {
+			t.Fatalf("test file of %d bytes is split in %d", len(body), n)
 		}
-		split := mustLoadFS(t, map[string]string{"hosts.yaml": body, "groups.yaml": groups})
+		split, err := loadSplit(t, map[string]string{"hosts.yaml": body, "groups.yaml": groups}, testChunk)
+		if err != nil {
+			t.Fatal(err)
+		}
 		// The same file, parsed whole.
 		s := &SimpleInventory{FS: mapFS(map[string]string{"hosts.yaml": body, "groups.yaml": groups}), HostFile: "hosts.yaml", GroupFile: "groups.yaml"}
 		l := s.newLoad()
@@ -386,11 +404,17 @@ func TestSplitParseMatchesWhole(t *testing.T) {
 		for _, g := range gs {
 			byName[g.Name] = g
 		}
+		// Every piece parses alone: the split path is really taken.
+		for i, c := range l.decodeChunks(context.Background(), splitTop([]byte(body), testChunk), byName) {
+			if c.syntax != nil {
+				t.Fatalf("piece %d: %v", i, c.syntax)
+			}
+		}
 		r := l.decodeWith(newDecoder("hosts.yaml", false, 0), []byte(body), 0, byName, false, true)
 		if r.syntax != nil || len(r.problems) > 0 {
 			t.Fatalf("whole parse: %v %v", r.syntax, r.problems)
 		}
-		if split.Len() != len(r.hosts) || split.Len() != 12000 {
+		if split.Len() != len(r.hosts) || split.Len() != 600 {
 			t.Fatalf("split %d hosts, whole %d", split.Len(), len(r.hosts))
 		}
 		for i, h := range split.Hosts() {
@@ -399,18 +423,18 @@ func TestSplitParseMatchesWhole(t *testing.T) {
 				t.Fatalf("host %d differs: split %+v, whole %+v", i, h, w)
 			}
 		}
-		if h, _ := split.Host("h11999"); h.Platform() != "eos" {
+		if h, _ := split.Host("h00599"); h.Platform() != "eos" {
 			t.Error("last host")
 		}
 	}
 }
 
 func TestSplitParseErrorPositions(t *testing.T) {
-	body := bigHosts(12000, false)
+	body := bigHosts(600, false)
 	lines := strings.Count(body, "\n")
 	// A problem near the end of a big file must carry its line in the whole file.
 	bad := body + "last:\n  groups: [nope]\n  port: 0\n"
-	_, err := loadFS(t, map[string]string{"hosts.yaml": bad, "groups.yaml": "g0: {}\ng1: {}\ng2: {}\n"})
+	_, err := loadSplit(t, map[string]string{"hosts.yaml": bad, "groups.yaml": "g0: {}\ng1: {}\ng2: {}\n"}, testChunk)
 	want := []string{
 		fmt.Sprintf(`hosts.yaml:%d:12: host "last": undefined group "nope"`, lines+2),
 		fmt.Sprintf(`hosts.yaml:%d:9: host "last": port 0 is not in 1-65535`, lines+3),
@@ -420,7 +444,7 @@ func TestSplitParseErrorPositions(t *testing.T) {
 	}
 	// A duplicate across pieces names both lines.
 	dup := body + "h00001: {}\n"
-	_, err = loadFS(t, map[string]string{"hosts.yaml": dup, "groups.yaml": "g0: {}\ng1: {}\ng2: {}\n"})
+	_, err = loadSplit(t, map[string]string{"hosts.yaml": dup, "groups.yaml": "g0: {}\ng1: {}\ng2: {}\n"}, testChunk)
 	first := strings.Count(body[:strings.Index(body, "\"h00001\"")], "\n") + 1
 	wantDup := fmt.Sprintf(`hosts.yaml:%d:1: duplicate host "h00001" (first defined at hosts.yaml:%d:1)`, lines+1, first)
 	if got := problemStrings(t, err); !reflect.DeepEqual(got, []string{wantDup}) {
@@ -428,52 +452,61 @@ func TestSplitParseErrorPositions(t *testing.T) {
 	}
 	// A syntax error in a late piece is reported at its line in the whole file.
 	broken := body + "x:\n  data: {a: [1, 2}\n"
-	_, err = loadFS(t, map[string]string{"hosts.yaml": broken, "groups.yaml": "g0: {}\ng1: {}\ng2: {}\n"})
+	_, err = loadSplit(t, map[string]string{"hosts.yaml": broken, "groups.yaml": "g0: {}\ng1: {}\ng2: {}\n"}, testChunk)
 	if got := problemStrings(t, err); len(got) != 1 || !strings.HasPrefix(got[0], fmt.Sprintf("hosts.yaml:%d: malformed YAML", lines+2)) {
 		t.Errorf("got %q", got)
 	}
 }
 
 func TestSplitFallbacks(t *testing.T) {
-	body := bigHosts(12000, false)
+	body := bigHosts(600, false)
 	g := "g0: {}\ng1: {}\ng2: {}\n"
 	// An alias in a late piece to an anchor in the first: pieces cannot parse alone, so the
 	// file is parsed whole, and the alias works.
 	aliased := strings.Replace(body, "h00000:\n", "h00000: &first\n", 1) + "copy: *first\n"
-	inv := mustLoadFS(t, map[string]string{"hosts.yaml": aliased, "groups.yaml": g})
+	inv, err := loadSplit(t, map[string]string{"hosts.yaml": aliased, "groups.yaml": g}, testChunk)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if h, _ := inv.Host("copy"); h.Hostname() != "127.0.0.0" {
 		t.Errorf("alias across pieces: hostname %q", h.Hostname())
 	}
 	// A second document is ignored, as yaml.v3 (and Nornir's single load) read only the first.
 	multi := body + "---\nother: {}\n"
-	inv = mustLoadFS(t, map[string]string{"hosts.yaml": multi, "groups.yaml": g})
-	if _, ok := inv.Host("other"); ok || inv.Len() != 12000 {
+	inv, err = loadSplit(t, map[string]string{"hosts.yaml": multi, "groups.yaml": g}, testChunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := inv.Host("other"); ok || inv.Len() != 600 {
 		t.Errorf("second document read: %d hosts", inv.Len())
 	}
-	if n := len(splitTop([]byte(multi), chunkSize)); n != 1 {
+	if n := len(splitTop([]byte(multi), testChunk)); n != 1 {
 		t.Errorf("multi-document file split in %d", n)
 	}
-	if n := len(splitTop([]byte(strings.ReplaceAll(body, "\n", "\r")), chunkSize)); n != 1 {
+	if n := len(splitTop([]byte(strings.ReplaceAll(body, "\n", "\r")), testChunk)); n != 1 {
 		t.Errorf("\\r file split in %d", n)
 	}
 	// A multi-line quoted scalar whose continuation line, in column 1, looks like a key and
 	// falls on a cut point: the first piece does not parse, the file is parsed whole.
 	var b strings.Builder
-	for i := 0; b.Len() < chunkSize-100; i++ {
+	for i := 0; b.Len() < testChunk-100; i++ {
 		fmt.Fprintf(&b, "f%05d: {port: 22}\n", i)
 	}
 	b.WriteString("quoted:\n  data:\n    note: \"a" + strings.Repeat("x", 200) + "\n")
 	cut := b.Len()
 	b.WriteString("b: c\"\n")
-	for i := 0; b.Len() < 3*chunkSize; i++ {
+	for i := 0; b.Len() < 3*testChunk; i++ {
 		fmt.Fprintf(&b, "t%05d: {port: 22}\n", i)
 	}
 	qs := b.String()
-	pieces := splitTop([]byte(qs), chunkSize)
+	pieces := splitTop([]byte(qs), testChunk)
 	if len(pieces) < 2 || len(pieces[0].data) != cut {
 		t.Fatalf("cut not at the quoted scalar's continuation line (%d pieces)", len(pieces))
 	}
-	inv = mustLoadFS(t, map[string]string{"hosts.yaml": qs})
+	inv, err = loadSplit(t, map[string]string{"hosts.yaml": qs}, testChunk)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, ok := inv.Host("quoted")
 	if v, _ := h.Get("note"); !ok || v != "a"+strings.Repeat("x", 200)+" b: c" {
 		t.Errorf("quoted note = %q", v)
@@ -486,8 +519,10 @@ func TestSplitFallbacks(t *testing.T) {
 func TestLoadCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	s := &SimpleInventory{FS: mapFS(map[string]string{"hosts.yaml": bigHosts(12000, false)}), HostFile: "hosts.yaml"}
-	if inv, err := s.Load(ctx); !errors.Is(err, context.Canceled) || inv != nil {
+	s := &SimpleInventory{FS: mapFS(map[string]string{"hosts.yaml": bigHosts(600, false)}), HostFile: "hosts.yaml"}
+	l := s.newLoad()
+	l.chunk = testChunk
+	if inv, err := s.load(ctx, l); !errors.Is(err, context.Canceled) || inv != nil {
 		t.Errorf("cancelled Load = %v, %v", inv, err)
 	}
 }
