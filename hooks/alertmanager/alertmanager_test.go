@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gonorn/norn/hooks"
+	"github.com/gonorn/norn/hooks/internal/hooktest"
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/tasks"
 )
@@ -448,46 +448,13 @@ func TestURLUserInfoBecomesBasicAuth(t *testing.T) {
 	}
 }
 
-// hangingListener accepts connections and never answers.
-func hangingListener(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			go func() { _, _ = io.Copy(io.Discard, c) }() // read, never write
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	return "http://" + l.Addr().String()
-}
-
 // TestHangingReceiverDirectCalls: 1,000 hosts fail from 100 goroutines against an Alertmanager
 // that accepts connections but never answers. Every call returns at once, RunEnd returns at
 // its deadline, and the hook reports what it dropped and could not deliver.
 func TestHangingReceiverDirectCalls(t *testing.T) {
 	log := &syncBuf{}
-	h, err := New(Config{URL: hangingListener(t), QueueSize: 256, Logger: zerolog.New(log)})
+	url, _ := hooktest.Hanging(t)
+	h, err := New(Config{URL: url, QueueSize: 256, Logger: zerolog.New(log)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -534,3 +501,25 @@ func TestHangingReceiverDirectCalls(t *testing.T) {
 }
 
 func zerologTo(w io.Writer) zerolog.Logger { return zerolog.New(w) }
+
+// BenchmarkTaskFailed measures what a failing host costs the runner's worker: building,
+// redacting and queueing its alert (the receiver hangs, so most alerts are dropped).
+func BenchmarkTaskFailed(b *testing.B) {
+	url, _ := hooktest.Hanging(b)
+	h, err := New(Config{URL: url})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := fleet(1000)
+	err1 := fmt.Errorf("dial tcp 192.0.2.1:22: connect: %w", context.DeadlineExceeded)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		h.TaskFailed(context.Background(), failed(hs[i%1000], err1, time.Now()))
+		i++
+	}
+	b.StopTimer()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_ = h.Close(ctx)
+}

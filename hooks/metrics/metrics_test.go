@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/gonorn/norn/connection"
 	"github.com/gonorn/norn/hooks"
+	"github.com/gonorn/norn/hooks/internal/hooktest"
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/tasks"
 )
@@ -440,36 +440,9 @@ func TestPushNoRetryOn4xx(t *testing.T) {
 }
 
 func TestHangingPushgateway(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns []net.Conn
-	var mu sync.Mutex
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		l.Close()
-		<-done
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
+	url, _ := hooktest.Hanging(t)
 	log := &syncBuf{}
-	h, err := New(Config{PushURL: "http://" + l.Addr().String(), Logger: zerolog.New(log)})
+	h, err := New(Config{PushURL: url, Logger: zerolog.New(log)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,5 +484,23 @@ func TestConfigValidation(t *testing.T) {
 		} else if !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("New(%+v) = %v, want %q", tc.cfg, err, tc.want)
 		}
+	}
+}
+
+// BenchmarkTaskOK measures what a successful host costs the runner's worker.
+func BenchmarkTaskOK(b *testing.B) {
+	h, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	events := make([]*hooks.Event, 1000)
+	for i := range events {
+		events[i] = okEvent(fmt.Sprintf("r%d", i), time.Second, t0)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		h.TaskOK(context.Background(), events[i%1000])
+		i++
 	}
 }

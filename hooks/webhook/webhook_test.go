@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -23,6 +22,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gonorn/norn/hooks"
+	"github.com/gonorn/norn/hooks/internal/hooktest"
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/tasks"
 )
@@ -523,42 +523,10 @@ func TestSignKnownVector(t *testing.T) {
 	}
 }
 
-func hangingURL(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			go func() { _, _ = io.Copy(io.Discard, c) }()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	return "http://" + l.Addr().String() + "/hook"
-}
-
 func TestHangingReceiverDirectCalls(t *testing.T) {
 	log := &syncBuf{}
-	h, err := New(Config{URL: hangingURL(t), QueueSize: 100, Logger: zerolog.New(log)})
+	url, _ := hooktest.Hanging(t)
+	h, err := New(Config{URL: url + "/hook", QueueSize: 100, Logger: zerolog.New(log)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -594,4 +562,26 @@ func TestHangingReceiverDirectCalls(t *testing.T) {
 			t.Errorf("log lacks %q", want)
 		}
 	}
+}
+
+// BenchmarkTaskFailed measures what a failing host costs the runner's worker: building,
+// redacting, encoding and queueing its event (the receiver hangs, so most are dropped).
+func BenchmarkTaskFailed(b *testing.B) {
+	url, _ := hooktest.Hanging(b)
+	h, err := New(Config{URL: url, DataFields: []string{"site", "role"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := fleet(1000)
+	err1 := fmt.Errorf("dial tcp 192.0.2.1:22: connect: %w", context.DeadlineExceeded)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		h.TaskFailed(context.Background(), failedEvent4(hs[i%1000], err1))
+		i++
+	}
+	b.StopTimer()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_ = h.Close(ctx)
 }

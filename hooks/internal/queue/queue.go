@@ -235,15 +235,7 @@ func (q *Queue[T]) work(ch chan T) {
 
 // fill adds to batch what is queued, waiting up to BatchWait for more unless a flush is on.
 func (q *Queue[T]) fill(ch chan T, batch []T) []T {
-	for len(batch) < q.cfg.BatchSize {
-		select {
-		case v := <-ch:
-			batch = append(batch, v)
-			continue
-		default:
-		}
-		break
-	}
+	batch = q.take(ch, batch)
 	if len(batch) >= q.cfg.BatchSize || q.cfg.BatchWait <= 0 {
 		return batch
 	}
@@ -260,10 +252,23 @@ func (q *Queue[T]) fill(ch chan T, batch []T) []T {
 		case v := <-ch:
 			batch = append(batch, v)
 		case <-t.C:
-			return batch
+			return q.take(ch, batch)
 		case <-kick:
-			return batch
+			return q.take(ch, batch)
 		case <-q.ctx.Done():
+			return batch
+		}
+	}
+	return batch
+}
+
+// take adds to batch what is queued now, without waiting.
+func (q *Queue[T]) take(ch chan T, batch []T) []T {
+	for len(batch) < q.cfg.BatchSize {
+		select {
+		case v := <-ch:
+			batch = append(batch, v)
+		default:
 			return batch
 		}
 	}

@@ -19,49 +19,54 @@ import (
 // Mask replaces each secret.
 const Mask = "<redacted>"
 
-// secretWord matches names that hold secrets.
-var secretWord = regexp.MustCompile(`(?i)(passw|passwd|pwd|secret|token|api_?key|apikey|community|passphrase|private_?key|auth_secondary|credential)`)
+// secretWords are the parts of names that hold secrets.
+var secretWords = []string{"passw", "pwd", "secret", "token", "apikey", "api_key", "community", "passphrase",
+	"privatekey", "private_key", "auth_secondary", "credential"}
 
 // IsSecretName reports whether a key name (a data key, an extra, a label) names a secret:
 // password, secret, token, api key, community, passphrase, private key, credential.
 func IsSecretName(name string) bool {
-	return secretWord.MatchString(strings.ReplaceAll(name, "-", "_"))
+	n := strings.ToLower(strings.ReplaceAll(name, "-", "_"))
+	return slices.ContainsFunc(secretWords, func(w string) bool { return strings.Contains(n, w) })
 }
 
 type rule struct {
 	re   *regexp.Regexp
 	repl string
+	// hints are lower-case literals at least one of which a match contains: the regexp runs
+	// only when one is in the text (regexps are costly; most error messages hold no secret).
+	hints []string
 }
 
 // rules mask values by their form. The kept prefix is group 1; the value is replaced.
 var rules = []rule{
 	// PEM private keys, whole.
-	{regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`), Mask},
+	{regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`), Mask, []string{"private key"}},
 	// URL userinfo passwords: scheme://user:pass@host.
-	{regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+(@)`), "${1}" + Mask + "${2}"},
+	{regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+(@)`), "${1}" + Mask + "${2}", []string{"@"}},
 	// HTTP authorization headers and bearer tokens.
-	{regexp.MustCompile(`(?i)(\bauthorization\s*[:=]\s*(?:(?:bearer|basic|token|digest)\s+)?)\S+`), "${1}" + Mask},
-	{regexp.MustCompile(`(?i)(\b(?:bearer|token)\s+)[A-Za-z0-9._~+/=-]{8,}`), "${1}" + Mask},
+	{regexp.MustCompile(`(?i)(\bauthorization\s*[:=]\s*(?:(?:bearer|basic|token|digest)\s+)?)\S+`), "${1}" + Mask, []string{"authorization"}},
+	{regexp.MustCompile(`(?i)(\b(?:bearer|token)\s+)[A-Za-z0-9._~+/=-]{8,}`), "${1}" + Mask, []string{"bearer", "token"}},
 	// key=value and key: value forms (JSON, YAML, query strings, CLI flags).
-	{regexp.MustCompile(`(?i)(\b[a-z0-9_.-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|community|passphrase|auth_secondary|credentials?)[a-z0-9_-]*"?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&}]+)`), "${1}" + Mask},
+	{regexp.MustCompile(`(?i)(\b[a-z0-9_.-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|community|passphrase|auth_secondary|credentials?)[a-z0-9_-]*"?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&}]+)`), "${1}" + Mask, []string{"pass", "pwd", "secret", "token", "api", "community", "passphrase", "auth_secondary", "credential"}},
 	// IOS/NX-OS/EOS: enable secret 5 ..., username x [privilege 15] secret 9 ..., password 7 ...
-	{regexp.MustCompile(`(?im)^(\s*(?:enable\s+)?(?:secret|password)\s+(?:(?:sha512|[0-9]{1,2})\s+)?)\S+`), "${1}" + Mask},
-	{regexp.MustCompile(`(?i)(\benable\s+(?:secret|password)\s+(?:(?:sha512|[0-9]{1,2})\s+)?)\S+`), "${1}" + Mask},
-	{regexp.MustCompile(`(?i)(\b(?:secret|password)\s+(?:sha512|[0-9]{1,2})\s+)\S+`), "${1}" + Mask},
-	{regexp.MustCompile(`(?i)(\busername\s+\S+\s+(?:\S+\s+){0,4}?(?:secret|password)\s+(?:(?:sha512|[0-9]{1,2})\s+)?)\S+`), "${1}" + Mask},
+	{regexp.MustCompile(`(?im)^(\s*(?:enable\s+)?(?:secret|password)\s+(?:(?:sha512|[0-9]{1,2})\s+)?)\S+`), "${1}" + Mask, []string{"secret", "password"}},
+	{regexp.MustCompile(`(?i)(\benable\s+(?:secret|password)\s+(?:(?:sha512|[0-9]{1,2})\s+)?)\S+`), "${1}" + Mask, []string{"secret", "password"}},
+	{regexp.MustCompile(`(?i)(\b(?:secret|password)\s+(?:sha512|[0-9]{1,2})\s+)\S+`), "${1}" + Mask, []string{"secret", "password"}},
+	{regexp.MustCompile(`(?i)(\busername\s+\S+\s+(?:\S+\s+){0,4}?(?:secret|password)\s+(?:(?:sha512|[0-9]{1,2})\s+)?)\S+`), "${1}" + Mask, []string{"username"}},
 	// key 7 ..., key-string 7 ..., tacacs-server key ..., radius-server key ...
-	{regexp.MustCompile(`(?i)(\bkey(?:-string)?\s+[0-9]\s+)\S+`), "${1}" + Mask},
-	{regexp.MustCompile(`(?i)(\b(?:tacacs-server|radius-server)\s+(?:\S+\s+){0,3}?key\s+(?:[0-9]\s+)?)\S+`), "${1}" + Mask},
+	{regexp.MustCompile(`(?i)(\bkey(?:-string)?\s+[0-9]\s+)\S+`), "${1}" + Mask, []string{"key"}},
+	{regexp.MustCompile(`(?i)(\b(?:tacacs-server|radius-server)\s+(?:\S+\s+){0,3}?key\s+(?:[0-9]\s+)?)\S+`), "${1}" + Mask, []string{"tacacs-server", "radius-server"}},
 	// SNMP communities.
-	{regexp.MustCompile(`(?i)(\bsnmp-server\s+community\s+)\S+`), "${1}" + Mask},
-	{regexp.MustCompile(`(?i)(\bcommunity\s+)("[^"]*"|\S+)(\s+(?:ro|rw|view|authorization)\b)`), "${1}" + Mask + "${3}"},
+	{regexp.MustCompile(`(?i)(\bsnmp-server\s+community\s+)\S+`), "${1}" + Mask, []string{"snmp-server"}},
+	{regexp.MustCompile(`(?i)(\bcommunity\s+)("[^"]*"|\S+)(\s+(?:ro|rw|view|authorization)\b)`), "${1}" + Mask + "${3}", []string{"community"}},
 	// Junos: encrypted-password "...", secret "...", authentication-key "...", pre-shared-key ascii-text "...".
-	{regexp.MustCompile(`(?i)(\b(?:encrypted-password|secret|authentication-key|pre-shared-key\s+ascii-text|ascii-text)\s+)("[^"]*"|\$\S+)`), "${1}" + Mask},
+	{regexp.MustCompile(`(?i)(\b(?:encrypted-password|secret|authentication-key|pre-shared-key\s+ascii-text|ascii-text)\s+)("[^"]*"|\$\S+)`), "${1}" + Mask, []string{"encrypted-password", "secret", "authentication-key", "ascii-text"}},
 	// Well-known token formats.
-	{regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{8,}`), Mask},
-	{regexp.MustCompile(`\bwhsec_[A-Za-z0-9+/=]{8,}`), Mask},
-	{regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{20,}`), Mask},
-	{regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`), Mask},
+	{regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{8,}`), Mask, []string{"xox"}},
+	{regexp.MustCompile(`\bwhsec_[A-Za-z0-9+/=]{8,}`), Mask, []string{"whsec_"}},
+	{regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{20,}`), Mask, []string{"gh"}},
+	{regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`), Mask, []string{"akia", "asia"}},
 }
 
 // Redactor masks a set of known secrets, then anything shaped like a secret.
@@ -90,8 +95,13 @@ func (r *Redactor) String(s string) string {
 			s = strings.ReplaceAll(s, sec, Mask)
 		}
 	}
+	lower := strings.ToLower(s)
 	for _, ru := range rules {
+		if !slices.ContainsFunc(ru.hints, func(h string) bool { return strings.Contains(lower, h) }) {
+			continue
+		}
 		s = ru.re.ReplaceAllString(s, ru.repl)
+		lower = strings.ToLower(s)
 	}
 	return s
 }

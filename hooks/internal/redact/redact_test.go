@@ -157,3 +157,12 @@ func FuzzString(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkHostRedact(b *testing.B) {
+	h := testHost()
+	msg := "r1: show running-config: dial tcp 192.0.2.1:22: connect: connection timed out after 30s"
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Host(h).String(msg)
+	}
+}
