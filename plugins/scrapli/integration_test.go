@@ -38,7 +38,7 @@ var platformCases = []platformCase{
 }
 
 // startPlatform starts a device of the platform, skipping when the simulator does not serve it.
-func startPlatform(t *testing.T, p devsim.Platform, cfg devsim.DeviceConfig) *lab {
+func startPlatform(t testing.TB, p devsim.Platform, cfg devsim.DeviceConfig) *lab {
 	t.Helper()
 	cfg.Platform = p
 	if cfg.Name == "" {

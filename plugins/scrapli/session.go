@@ -228,6 +228,9 @@ func (s *Session) GetFacts(ctx context.Context) (connection.Facts, error) {
 // running-config startup-config" on NX-OS and EOS). On IOS-XR, Junos and SR Linux a commit is
 // already persistent: SaveConfig does nothing and returns nil.
 func (s *Session) SaveConfig(ctx context.Context) error {
+	if len(s.spec.save) == 0 {
+		return s.do(ctx, "save config", func() error { return nil })
+	}
 	for _, c := range s.spec.save {
 		r, err := s.SendCommand(ctx, c)
 		if err != nil {
@@ -317,6 +320,13 @@ func (s *Session) sendConfigLocked(lines []string, opts connection.ConfigOptions
 		commit = "commit now"
 	}
 	if commit != "" {
+		if s.spec.commit == commitXR {
+			// Back to the top of the configuration first, so that "commit" is read as the
+			// command and not as a line of the sub-mode the last line entered.
+			if _, err := s.d.Driver.SendCommand("root"); err != nil {
+				return out, nil, err
+			}
+		}
 		r, err := send(commit)
 		if err != nil {
 			return out, nil, err
