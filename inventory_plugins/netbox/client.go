@@ -186,8 +186,7 @@ func (c *client) attempt(ctx context.Context, u string, decode func([]byte) erro
 	if err != nil {
 		return 0, c.transportError(ctx, actx, u, err)
 	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body, err := readBody(resp)
 	c.log.Debug().Str("url", u).Int("status", resp.StatusCode).Dur("took", time.Since(start)).Int("bytes", len(body)).Msg("netbox: GET")
 	if err != nil {
 		return 0, c.transportError(ctx, actx, u, fmt.Errorf("reading the answer: %w", err))
@@ -216,6 +215,17 @@ func (c *client) attempt(ctx context.Context, u string, decode func([]byte) erro
 		return 0, &Error{URL: u, StatusCode: resp.StatusCode, Message: "malformed JSON: " + err.Error(), Err: err}
 	}
 	return 0, nil
+}
+
+// readBody reads a whole answer, in one allocation when its length is announced.
+func readBody(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	if n := resp.ContentLength; n > 0 && n < 1<<30 {
+		buf := bytes.NewBuffer(make([]byte, 0, n+1))
+		_, err := buf.ReadFrom(resp.Body)
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(resp.Body)
 }
 
 // transportError describes a request that got no (complete) answer.

@@ -135,19 +135,19 @@ func Generate(devices, vms int, seed uint64) Fleet {
 			Description: titleWords(role) + " " + m.model,
 			PrimaryIP4:  fmt.Sprintf("10.%d.%d.%d/32", 1+i/62500, (i/250)%250, 1+i%250),
 		}
-		if rng.IntN(10) < 6 {
+		if rng.IntN(10) < 4 {
 			d.Location, d.Rack = site.Slug+"-hall-a", fmt.Sprintf("%s-R%02d", site.Slug, 1+idx/20)
 		}
 		if rng.IntN(10) < 7 {
 			d.AssetTag = fmt.Sprintf("AT-%07d", 1000000+i)
 		}
-		if i%10 == 0 {
+		if i%20 == 0 {
 			d.Comments = "Replaced PSU 2 under RMA; see the change record."
 		}
 		if i%8 == 0 {
 			d.PrimaryIP6 = fmt.Sprintf("2001:db8:%x:%x::1/128", 1+i/65536, i%65536)
 		}
-		if i%3 == 0 {
+		if i%4 == 0 {
 			d.OOBIP = fmt.Sprintf("172.%d.%d.%d/24", 16+i/62500, (i/250)%250, 1+i%250)
 		}
 		if i%3 == 1 {
@@ -162,7 +162,6 @@ func Generate(devices, vms int, seed uint64) Fleet {
 			"support_contract": fmt.Sprintf("CT-%08d", rng.IntN(100000000)),
 			"commission_date":  fmt.Sprintf("20%02d-%02d-%02d", 15+rng.IntN(10), 1+rng.IntN(12), 1+rng.IntN(28)),
 			"snmp_location":    fmt.Sprintf("%s, Hall A, rack %d", site.Name, 1+idx/20),
-			"mgmt_vrf":         "MGMT",
 			"power_draw_watts": 150 + rng.IntN(900),
 		}
 		d.ConfigContext = map[string]any{
