@@ -204,8 +204,12 @@ func New(cfg Config) (*Hook, error) {
 		cfg.now = time.Now
 	}
 	h.cfg = cfg
+	name := "webhook"
+	if cfg.Format == FormatSlack {
+		name = "slack"
+	}
 	h.q = queue.New(queue.Config{
-		Name:     "webhook",
+		Name:     name,
 		Size:     cfg.QueueSize,
 		Workers:  cfg.Workers,
 		Timeout:  cfg.Timeout,
