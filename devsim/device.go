@@ -1,6 +1,7 @@
 package devsim
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
@@ -212,7 +213,7 @@ func Start(cfg DeviceConfig) (*Device, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := listenConfig().Listen(context.Background(), "tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("devsim: device %q: listen on %s: %w", cfg.Name, cfg.Addr, err)
 	}

@@ -178,6 +178,8 @@ func StartFleet(ctx context.Context, cfg FleetConfig) (*Fleet, error) {
 			}
 		}
 	}
+	ports := newPortAllocator()
+	lc := listenConfig()
 	for i := range dcs {
 		if err := ctx.Err(); err != nil {
 			closeAll()
@@ -187,7 +189,13 @@ func StartFleet(ctx context.Context, cfg FleetConfig) (*Fleet, error) {
 			closeAll()
 			return nil, err
 		}
-		ln, err := net.Listen("tcp", dcs[i].Addr)
+		var ln net.Listener
+		var err error
+		if host, port, _ := net.SplitHostPort(dcs[i].Addr); port == "0" && !cfg.DistinctAddresses {
+			ln, err = ports.listen(ctx, host)
+		} else {
+			ln, err = lc.Listen(ctx, "tcp", dcs[i].Addr)
+		}
 		if err != nil {
 			closeAll()
 			return nil, fmt.Errorf("devsim: fleet: device %q: listen on %s: %w", dcs[i].Name, dcs[i].Addr, err)
