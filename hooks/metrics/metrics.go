@@ -17,9 +17,12 @@ import (
 	"github.com/gonorn/norn/tasks"
 )
 
-// DefaultBuckets are the task duration histogram's buckets, in seconds: device tasks take from
-// a fraction of a second (a show command) to minutes (a large config over a slow link).
-var DefaultBuckets = []float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
+// DefaultBuckets returns the task duration histogram's default buckets, in seconds: device
+// tasks take from a fraction of a second (a show command) to minutes (a large config over a
+// slow link): 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600.
+func DefaultBuckets() []float64 {
+	return []float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
+}
 
 // Breaker states as norn_breaker_state values.
 const (
@@ -32,7 +35,7 @@ const (
 type Config struct {
 	// Namespace prefixes every metric name. Default "norn".
 	Namespace string
-	// Buckets are the task duration histogram's upper bounds in seconds. Default DefaultBuckets.
+	// Buckets are the task duration histogram's upper bounds in seconds. Default DefaultBuckets().
 	Buckets []float64
 	// Registry receives the metrics. Default: a new registry owned by the Hook (see Registry);
 	// never prometheus.DefaultRegisterer.
@@ -106,7 +109,7 @@ func New(cfg Config) (*Hook, error) {
 		cfg.Namespace = "norn"
 	}
 	if cfg.Buckets == nil {
-		cfg.Buckets = DefaultBuckets
+		cfg.Buckets = DefaultBuckets()
 	}
 	for i := 1; i < len(cfg.Buckets); i++ {
 		if cfg.Buckets[i] <= cfg.Buckets[i-1] {
