@@ -363,48 +363,75 @@ func TestFaults(t *testing.T) {
 		{"drop-mid-output", devsim.Faults{DropMidOutput: true}, nil, false,
 			[]error{connection.ErrConnectionLost}, []error{connection.ErrOpen, os.ErrDeadlineExceeded}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			l := startPlatform(t, devsim.CiscoIOSXE, devsim.DeviceConfig{Faults: c.faults, ConfigSize: 64 << 10})
-			sess, err := opener(t, "cisco_iosxe").Open(ctxT(t), l.target(c.extras))
-			if !c.onOpen {
-				if err != nil {
-					t.Fatalf("open: %v", err)
+	for _, pc := range platformCases {
+		for _, c := range cases {
+			t.Run(string(pc.platform)+"/"+c.name, func(t *testing.T) {
+				t.Parallel()
+				l := startPlatform(t, pc.platform, devsim.DeviceConfig{Faults: c.faults, ConfigSize: 64 << 10})
+				sess, err := opener(t, string(pc.platform)).Open(ctxT(t), l.target(c.extras))
+				if !c.onOpen {
+					if err != nil {
+						t.Fatalf("open: %v", err)
+					}
+					defer sess.Close()
+					_, err = sess.(*scrapli.Session).GetConfig(ctxT(t), "running")
+				} else if err == nil {
+					sess.Close()
+					t.Fatal("open succeeded")
 				}
-				defer sess.Close()
-				_, err = sess.(*scrapli.Session).GetConfig(ctxT(t), "running")
-			} else if err == nil {
-				sess.Close()
-				t.Fatal("open succeeded")
-			}
-			for _, w := range c.want {
-				if !errors.Is(err, w) {
-					t.Errorf("error %v does not match %v", err, w)
+				for _, w := range c.want {
+					if !errors.Is(err, w) {
+						t.Errorf("error %v does not match %v", err, w)
+					}
 				}
-			}
-			for _, n := range c.not {
-				if errors.Is(err, n) {
-					t.Errorf("error %v matches %v", err, n)
+				for _, n := range c.not {
+					if errors.Is(err, n) {
+						t.Errorf("error %v matches %v", err, n)
+					}
 				}
-			}
-			if err != nil && !strings.Contains(err.Error(), l.dev.Name()) || !strings.Contains(err.Error(), l.dev.Addr()) {
-				t.Errorf("error does not name the host and address: %v", err)
-			}
-			if !c.onOpen {
-				// The session is unusable after the loss and says so.
-				_, err := sess.(*scrapli.Session).SendCommand(ctxT(t), "show version")
-				if !errors.Is(err, connection.ErrConnectionLost) {
-					t.Errorf("after the loss: %v", err)
+				if err == nil || !strings.Contains(err.Error(), l.dev.Name()) || !strings.Contains(err.Error(), l.dev.Addr()) {
+					t.Errorf("error does not name the host and address: %v", err)
 				}
-				if err := sess.Close(); err != nil {
-					t.Errorf("Close after the loss: %v", err)
+				if !c.onOpen {
+					// The session is unusable after the loss and says so.
+					_, err := sess.(*scrapli.Session).SendCommand(ctxT(t), "show version")
+					if !errors.Is(err, connection.ErrConnectionLost) {
+						t.Errorf("after the loss: %v", err)
+					}
+					if err := sess.Close(); err != nil {
+						t.Errorf("Close after the loss: %v", err)
+					}
 				}
-			}
-			l.dev.SetFaults(devsim.Faults{})
-			waitIdle(t, l.dev)
-		})
+				l.dev.SetFaults(devsim.Faults{})
+				waitIdle(t, l.dev)
+			})
+		}
 	}
+}
+
+// TestTruncatedConfig: a device that cuts its configuration short but still returns the
+// prompt is not an error the plugin can see; the backup's completeness check is what notices.
+func TestTruncatedConfig(t *testing.T) {
+	t.Parallel()
+	full := startPlatform(t, devsim.CiscoIOSXE, devsim.DeviceConfig{Name: "r9", Seed: 9, ConfigSize: 32 << 10})
+	cut := startPlatform(t, devsim.CiscoIOSXE, devsim.DeviceConfig{Name: "r9", Seed: 9, ConfigSize: 32 << 10,
+		Faults: devsim.Faults{TruncateConfig: true}})
+	want, err := openSession(t, full, nil).GetConfig(ctxT(t), "running")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := openSession(t, cut, nil).GetConfig(ctxT(t), "running")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) >= len(want)*9/10 || lastLine(want) != "end" || lastLine(got) == "end" {
+		t.Errorf("truncated config: %d bytes ending %q, full %d ending %q", len(got), lastLine(got), len(want), lastLine(want))
+	}
+}
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n ")
+	return s[strings.LastIndexByte(s, '\n')+1:]
 }
 
 func TestSlowDevice(t *testing.T) {
@@ -558,5 +585,46 @@ func TestSessionLog(t *testing.T) {
 	}
 	if !strings.Contains(got, scrapli.Redacted) {
 		t.Error("nothing redacted")
+	}
+}
+
+// TestNetconfDevsim gets the running configuration of every simulated platform over NETCONF
+// (the "netconf" subsystem of the device's SSH server), in both framings.
+func TestNetconfDevsim(t *testing.T) {
+	for _, pc := range platformCases {
+		for _, version := range []string{"1.0", "1.1"} {
+			t.Run(string(pc.platform)+"/base"+version, func(t *testing.T) {
+				t.Parallel()
+				l := startPlatform(t, pc.platform, devsim.DeviceConfig{Seed: 9})
+				o, err := scrapli.NewNetconfOpener(string(pc.platform))
+				if err != nil {
+					t.Fatal(err)
+				}
+				target := l.target(map[string]any{scrapli.ExtraAuthSecondary: nil, scrapli.ExtraNetconfVersion: version})
+				target.Key.Type = scrapli.TypeNETCONF
+				sess, err := o.Open(ctxT(t), target)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := sess.(*scrapli.NetconfSession)
+				if s.Version() != version {
+					t.Errorf("version %s, want %s", s.Version(), version)
+				}
+				cfg, err := s.GetConfig(ctxT(t), "running")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(cfg, "<rpc-reply") || !strings.Contains(cfg, l.dev.Hostname()) {
+					t.Fatalf("get-config reply (%d bytes) lacks the hostname %q: %.300s", len(cfg), l.dev.Hostname(), cfg)
+				}
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if st := l.dev.Stats(); st.NetconfSessions != 1 || st.ConfigReads != 1 {
+					t.Errorf("device stats %+v", st)
+				}
+				waitIdle(t, l.dev)
+			})
+		}
 	}
 }
