@@ -99,8 +99,10 @@ type Config struct {
 	// Both are read at every Load. Default: none.
 	GroupsFile, DefaultsFile string
 
-	// Logger receives a debug line per request (URL, status, duration, attempt) and a warning
-	// per retry; never the token. Default: no logging.
+	// Logger receives a debug line per request (URL, status, duration, size), a warning per
+	// retry and an info line per load; never the token. It is used from several goroutines: its
+	// writer must take concurrent writes (os.Stderr does; wrap a bytes.Buffer in
+	// zerolog.SyncWriter). Default: no logging.
 	Logger *zerolog.Logger
 }
 

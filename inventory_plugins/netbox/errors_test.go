@@ -333,7 +333,7 @@ func TestTokenNeverLogged(t *testing.T) {
 	// NetBox (or a proxy) echoing the header must not leak it either.
 	srv.InjectFault(netboxtest.Fault{Times: 1, Status: 503, Body: `{"detail": "upstream rejected Bearer ` + tokenV2 + `"}`})
 	var buf bytes.Buffer
-	log := zerolog.New(&buf).Level(zerolog.DebugLevel)
+	log := zerolog.New(zerolog.SyncWriter(&buf)).Level(zerolog.DebugLevel)
 	_, err := load(t, srv, netbox.Config{Token: tokenV2, Logger: &log, PageSize: 5})
 	if err != nil {
 		t.Fatal(err)
