@@ -92,7 +92,7 @@ func (c *client) endpoint(path string, q url.Values) string {
 	u := *c.base
 	u.Path = c.base.Path + "/api/" + path
 	u.RawQuery = q.Encode()
-	return u.Redacted()
+	return u.String() // the base URL holds no credentials (parseBase refuses them)
 }
 
 // redact removes the token from a text NetBox (or a proxy) sent back.

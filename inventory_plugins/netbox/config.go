@@ -70,7 +70,8 @@ type Config struct {
 	VirtualMachineFilter Filter
 
 	// Hostname is the order in which a host's hostname is looked for; the first source that has
-	// a value wins. Default: FromPrimaryIP, FromOOBIP, FromDNSName, FromName. With no value from
+	// a value wins. Default: FromPrimaryIP, FromOOBIP, FromDNSName, FromName (as DefaultHostname
+	// returns). With no value from
 	// any source the hostname is left unset (and inherited from groups or defaults, else the
 	// host's name).
 	Hostname []HostnameSource
@@ -182,8 +183,11 @@ const (
 	DefaultConcurrency  = 4
 )
 
-// DefaultHostname is the default Config.Hostname order.
-var DefaultHostname = []HostnameSource{FromPrimaryIP, FromOOBIP, FromDNSName, FromName}
+// DefaultHostname returns the default Config.Hostname order: FromPrimaryIP, FromOOBIP,
+// FromDNSName, FromName.
+func DefaultHostname() []HostnameSource {
+	return []HostnameSource{FromPrimaryIP, FromOOBIP, FromDNSName, FromName}
+}
 
 var knownGroupFields = map[GroupField]bool{
 	GroupBySite: true, GroupByRole: true, GroupByPlatform: true, GroupByManufacturer: true,
@@ -239,7 +243,7 @@ func (c Config) withDefaults() (Config, *url.URL, error) {
 		errs = append(errs, fmt.Errorf("Config.Concurrency is negative (%d)", c.Concurrency))
 	}
 	if len(c.Hostname) == 0 {
-		c.Hostname = DefaultHostname
+		c.Hostname = DefaultHostname()
 	}
 	for _, h := range c.Hostname {
 		if !knownHostnameSources[h] {
@@ -290,6 +294,9 @@ func parseBase(raw string) (*url.URL, error) {
 	}
 	if u.Host == "" {
 		return nil, fmt.Errorf("Config.URL %q: no host", u.Redacted())
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("Config.URL %q: credentials in the URL are not supported (use Config.Token)", u.Redacted())
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("Config.URL %q: a base URL has no query or fragment", u.Redacted())
