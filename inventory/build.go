@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -30,10 +32,12 @@ func GroupRefs(names ...string) []*Group {
 //     1-65535.
 //
 // Every problem is reported, in a *LoadError; on error nothing is changed and no inventory is
-// returned. On success the hosts' and groups' Groups slices hold the resolved groups and they
-// all belong to the new inventory (a host or group belongs to one inventory at a time: call
-// LoadGroups again, or build fresh groups, for another Build). A nil defaults means empty
-// defaults. Hosts keep their order; Inventory.Groups is sorted by name.
+// returned. On success the hosts' and groups' Groups slices hold the resolved groups, and the
+// hosts and groups belong to the new inventory. A group that already belongs to another
+// inventory (an earlier Build) is copied instead (its Data and ConnectionOptions maps too, not
+// the values inside), so a plugin may load its groups once and pass them to every Build; the
+// new inventory's groups are then found with Inventory.Group. The defaults are used as given
+// (nil means empty defaults). Hosts keep their order; Inventory.Groups is sorted by name.
 func Build(hosts []*Host, groups map[string]*Group, defaults *Defaults) (*Inventory, error) {
 	var ps problems
 	names := make([]string, 0, len(groups))
@@ -42,7 +46,15 @@ func Build(hosts []*Host, groups map[string]*Group, defaults *Defaults) (*Invent
 	}
 	sort.Strings(names)
 
-	// Groups: names and parents.
+	// Groups: names and parents. Groups owned by another inventory are copied.
+	use := make(map[string]*Group, len(groups))
+	for n, g := range groups {
+		if g != nil && g.st != nil {
+			g = g.clone()
+		}
+		use[n] = g
+	}
+	groups = use
 	newName := map[*Group]string{}
 	parents := map[*Group][]*Group{}
 	var order []*Group
@@ -147,6 +159,23 @@ func Build(hosts []*Host, groups map[string]*Group, defaults *Defaults) (*Invent
 		inv.byName[h.Name] = h
 	}
 	return inv, nil
+}
+
+// clone copies a group for another inventory: the struct, and its Data and ConnectionOptions
+// maps (the values inside are shared). Parents are resolved by name afterwards.
+func (g *Group) clone() *Group {
+	c := &Group{Name: g.Name, Attrs: g.Attrs, Groups: slices.Clone(g.Groups), Data: maps.Clone(g.Data)}
+	if g.ConnectionOptions != nil {
+		c.ConnectionOptions = make(map[string]*ConnectionOptions, len(g.ConnectionOptions))
+		for k, o := range g.ConnectionOptions {
+			if o != nil {
+				oc := *o
+				o = &oc
+			}
+			c.ConnectionOptions[k] = o
+		}
+	}
+	return c
 }
 
 func nameOf(g *Group, renamed map[*Group]string) string {

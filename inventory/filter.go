@@ -208,6 +208,36 @@ func (f FieldRef) Value(h *Host) (any, bool) {
 	return v, ok
 }
 
+// stringAttr returns a string attribute without boxing it; ok is false when f is not one.
+func (f FieldRef) stringAttr(h *Host) (v string, ok bool) {
+	switch f.attr {
+	case attrName:
+		return h.Name, true
+	case attrHostname:
+		return h.Hostname(), true
+	case attrPlatform:
+		return h.Platform(), true
+	case attrUsername:
+		return h.Username(), true
+	case attrPassword:
+		return h.Password(), true
+	}
+	return "", false
+}
+
+// allStrings returns vs as strings when they all are.
+func allStrings(vs []any) ([]string, bool) {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		s, ok := v.(string)
+		if !ok {
+			return nil, false
+		}
+		out[i] = s
+	}
+	return out, true
+}
+
 func nonEmpty(s string) (any, bool) {
 	if s == "" {
 		return nil, false
@@ -255,6 +285,12 @@ func step(v any, k string) (any, bool) {
 // scalars: numbers compare by value (22 == 22.0), and a string equals a number or boolean
 // written the same way ("22" == 22, "true" == true), so that text filters match typed YAML.
 func (f FieldRef) Eq(v any) Filter {
+	if s, ok := v.(string); ok && f.attr != notAttr && f.attr != attrPort && f.attr != attrGroups {
+		return func(h *Host) bool {
+			x, _ := f.stringAttr(h)
+			return x != "" && x == s
+		}
+	}
 	if s, ok := v.(string); ok && f.attr == notAttr && len(f.path) == 1 {
 		key := f.path[0]
 		return func(h *Host) bool {
@@ -265,7 +301,7 @@ func (f FieldRef) Eq(v any) Filter {
 			if xs, isStr := x.(string); isStr {
 				return xs == s
 			}
-			return equal(x, s)
+			return equal(x, v)
 		}
 	}
 	return func(h *Host) bool {
@@ -331,6 +367,12 @@ func (f FieldRef) All(vs ...any) Filter {
 // In matches hosts where the field equals one of vs (Nornir's __in).
 func (f FieldRef) In(vs ...any) Filter {
 	vs = slices.Clone(vs)
+	if ss, ok := allStrings(vs); ok && f.attr != notAttr && f.attr != attrPort && f.attr != attrGroups {
+		return func(h *Host) bool {
+			x, _ := f.stringAttr(h)
+			return x != "" && slices.Contains(ss, x)
+		}
+	}
 	return func(h *Host) bool {
 		x, ok := f.Value(h)
 		if !ok {

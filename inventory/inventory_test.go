@@ -460,6 +460,25 @@ func TestBuild(t *testing.T) {
 		t.Errorf("params %+v", p)
 	}
 
+	// The same groups can be passed to another Build: they are copied, and the first
+	// inventory keeps its own.
+	inv2, err := Build([]*Host{{Name: "nb-3", Groups: GroupRefs("eos")}}, groups, defaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eos2, _ := inv2.Group("eos")
+	if eos2 == groups["eos"] {
+		t.Fatal("second Build did not copy groups owned by the first inventory")
+	}
+	eos2.SetAttrs(Attrs{Platform: "arista_eos"})
+	if h3, _ := inv2.Host("nb-3"); h3.Platform() != "arista_eos" || h.Platform() != "eos" {
+		t.Errorf("edits crossed inventories: %q %q", h3.Platform(), h.Platform())
+	}
+	inv.Edit(func() { groups["eos"].Data = map[string]any{"x": 1} })
+	if _, ok := h.Get("x"); !ok {
+		t.Error("first inventory's groups not refreshed by its Edit")
+	}
+
 	// Errors: every one listed, each naming the host or group; nothing changed.
 	bad := []*Host{
 		{Name: "x1", Groups: GroupRefs("eos", "no-such")},
