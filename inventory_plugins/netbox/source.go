@@ -2,6 +2,7 @@ package netbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -71,6 +72,31 @@ func checkParams(cfg Config) error {
 		return fmt.Errorf("netbox: invalid config: %w", err)
 	}
 	return nil
+}
+
+// Version asks NetBox's /api/status/ for its version ("4.2.9"), with the Source's token,
+// timeout and retries: a cheap check that the URL, the TLS setup and the token work.
+func (s *Source) Version(ctx context.Context) (string, error) {
+	token, err := s.token(ctx)
+	if err != nil {
+		return "", err
+	}
+	c := s.client(token)
+	var st map[string]any
+	u := c.endpoint("status/", nil)
+	if err := c.get(ctx, u, func(b []byte) error { return json.Unmarshal(b, &st) }); err != nil {
+		return "", err
+	}
+	v, ok := st["netbox-version"].(string)
+	if !ok || v == "" {
+		return "", &Error{URL: u, StatusCode: http.StatusOK, Message: "no netbox-version in the answer: is this NetBox?"}
+	}
+	return v, nil
+}
+
+func (s *Source) client(token string) *client {
+	return &client{cfg: s.cfg, base: s.base, http: s.http, token: token,
+		sem: make(chan struct{}, s.cfg.Concurrency), log: s.cfg.Logger}
 }
 
 // URL returns NetBox's base URL as the Source uses it (credentials redacted).
@@ -157,8 +183,7 @@ func (s *Source) Load(ctx context.Context) (*inventory.Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &client{cfg: s.cfg, base: s.base, http: s.http, token: token,
-		sem: make(chan struct{}, s.cfg.Concurrency), log: s.cfg.Logger}
+	c := s.client(token)
 
 	var devices, vms []object
 	var sites []site

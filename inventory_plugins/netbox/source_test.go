@@ -623,3 +623,24 @@ func TestCancelledLoad(t *testing.T) {
 		t.Fatalf("cancelled load took %v", d)
 	}
 }
+
+func TestVersion(t *testing.T) {
+	for _, v := range []string{"3.7.8", "4.2.9", "4.5.0"} {
+		srv := fake(t, netboxtest.Config{Version: v})
+		src, err := netbox.New(netbox.Config{URL: srv.URL, Token: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := src.Version(context.Background())
+		src.CloseIdleConnections()
+		if err != nil || got != v {
+			t.Errorf("Version on %s: %q, %v", v, got, err)
+		}
+	}
+	srv := fake(t, netboxtest.Config{})
+	src, _ := netbox.New(netbox.Config{URL: srv.URL, Token: "wrong"})
+	defer src.CloseIdleConnections()
+	if _, err := src.Version(context.Background()); err == nil || !strings.Contains(err.Error(), "/api/status/: 403 Forbidden: Invalid token") {
+		t.Errorf("Version with a bad token: %v", err)
+	}
+}
