@@ -1,0 +1,13 @@
+package main
+
+import "syscall"
+
+// peakRSS returns the process's peak resident set size in bytes (getrusage ru_maxrss, which
+// Linux reports in KiB), or 0 when it is unknown.
+func peakRSS() uint64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil || ru.Maxrss <= 0 {
+		return 0
+	}
+	return uint64(ru.Maxrss) * 1024
+}

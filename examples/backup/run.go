@@ -1,0 +1,340 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+
+	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/hooks"
+	"github.com/gonorn/norn/hooks/progress"
+	"github.com/gonorn/norn/inventory"
+	"github.com/gonorn/norn/plugins/scrapli"
+	"github.com/gonorn/norn/runner"
+	"github.com/gonorn/norn/tasks"
+	"github.com/gonorn/norn/tasks/backup"
+)
+
+// Exit statuses.
+const (
+	exitOK     = 0 // every selected host was backed up
+	exitFailed = 1 // some host failed or did not run (or the run was interrupted)
+	exitUsage  = 2 // bad usage or a setup error
+)
+
+// run is the program: it parses args, backs up the selected hosts and reports on stdout (the
+// summary, or JSON with -json) and stderr (progress, logs, errors). It returns the exit status.
+// Cancelling ctx (Ctrl-C) stops the run cleanly: what finished is committed, the hosts that did
+// not run are reported, and the status is 1.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runWith(ctx, args, stdout, stderr, nil)
+}
+
+// runWith is run with extra runner hooks (tests use them to act at a given point of a run).
+func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, extraHooks []any) int {
+	progressOut := stderr
+	stdout, stderr = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
+	if _, isFile := progressOut.(*os.File); !isFile {
+		progressOut = stderr // a terminal check needs the *os.File; anything else gets the lock
+	}
+	o, err := parseFlags(args, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case err != nil:
+		return exitUsage
+	}
+	j := &job{o: o, stdout: stdout, stderr: stderr, info: stdout, progressOut: progressOut, extraHooks: extraHooks}
+	if o.json {
+		j.info = stderr // stdout carries only the JSON document
+	}
+	return j.run(ctx)
+}
+
+// job is one run of the program.
+type job struct {
+	o                    *options
+	stdout, stderr, info io.Writer
+	progressOut          io.Writer
+	log                  zerolog.Logger
+	extraHooks           []any
+}
+
+// fail prints a setup error and returns exitUsage.
+func (j *job) fail(format string, a ...any) int {
+	fmt.Fprintf(j.stderr, "backup: "+format+"\n", a...)
+	return exitUsage
+}
+
+func (j *job) run(ctx context.Context) int {
+	o := j.o
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return j.fail("-cpuprofile: %v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return j.fail("-cpuprofile: %v", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
+	heap := startHeapSampler(50 * time.Millisecond)
+	defer heap.Stop()
+	j.log = newLogger(j.stderr, j.progressOut, o.verbose)
+
+	// The inventory: the user's, or the embedded simulated fleet's, loaded the same way.
+	invDir, invLabel := o.inventory, o.inventory
+	if invDir == "" && o.netbox.url == "" {
+		sf, err := startSimFleet(ctx, o, j.info)
+		if err != nil {
+			if ctx.Err() != nil {
+				fmt.Fprintf(j.stderr, "backup: interrupted while starting the simulated fleet\n")
+				return exitFailed
+			}
+			return j.fail("%v", err)
+		}
+		defer sf.Close()
+		invDir, invLabel = sf.invDir, "simulated fleet"
+	}
+	var inv *inventory.Inventory
+	var err error
+	if o.netbox.url != "" {
+		invLabel = "NetBox " + o.netbox.url
+		if inv, err = loadNetBox(ctx, &o.netbox, j.log); err != nil {
+			return j.fail("%v", err) // names the URL and NetBox's message, never the token
+		}
+	} else if inv, err = inventory.LoadDir(ctx, invDir); err != nil {
+		return j.fail("%v", err) // names the file, line and column
+	}
+	if inv.Len() == 0 {
+		return j.fail("inventory %s has no hosts", invLabel)
+	}
+	var filter inventory.Filter
+	if strings.TrimSpace(o.filter) != "" {
+		if filter, err = inventory.ParseFilter(o.filter); err != nil {
+			// The parse error names the column and draws a caret under it.
+			return j.fail("-filter: %v", err)
+		}
+	}
+
+	store, err := backup.OpenStore(backup.StoreConfig{Dir: o.out})
+	if err != nil {
+		return j.fail("-out %s: %v", o.out, err)
+	}
+	bk, err := backup.New(backup.Config{Store: store, Redact: o.redact})
+	if err != nil {
+		return j.fail("%v", err)
+	}
+	reg := connection.NewRegistry(connection.WithLogger(j.log))
+	if err := scrapli.Register(reg); err != nil {
+		return j.fail("%v", err)
+	}
+
+	alert, err := j.startAlerting()
+	if err != nil {
+		return j.fail("%v", err)
+	}
+	defer func() {
+		// The hooks flushed at the run's end; this delivers what is left, within a bound.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := alert.close(cctx); err != nil {
+			fmt.Fprintf(j.stderr, "backup: alerting: %v\n", err)
+		}
+	}()
+	prog := progress.New(progress.Config{Output: j.progressOut, Mode: o.progress})
+	hooksList := []any{prog}
+	if o.verbose {
+		hooksList = append(hooksList, hooks.Logging(j.log))
+	}
+	hooksList = append(hooksList, alert.hooks...)
+	hooksList = append(hooksList, j.extraHooks...)
+	rcfg := runner.Config{
+		Inventory:   inv,
+		Workers:     o.workers,
+		Timeout:     o.timeout,
+		Logger:      j.log,
+		Hooks:       hooksList,
+		Connections: reg,
+		ConnectionLimits: connection.ManagerConfig{
+			OpenRate:  o.loginRate,
+			OpenBurst: o.workers,
+			Logger:    j.log,
+		},
+	}
+	if o.retries > 1 {
+		rcfg.Retry = &runner.RetryConfig{
+			MaxAttempts:     o.retries,
+			InitialInterval: o.retryWait,
+			MaxInterval:     max(o.retryWait, 5*time.Second),
+			Retryable: func(err error) bool {
+				// A device that did not answer within the whole attempt is rarely back a second
+				// later; retrying it would multiply the run's time by the attempts.
+				return runner.Retryable(err) && (o.retryTO || tasks.Classify(err) != tasks.ClassTimeout)
+			},
+		}
+		if o.retryWait == 0 {
+			rcfg.Retry.InitialInterval = time.Nanosecond // 0 would mean the package default (1 s)
+		}
+	}
+	if o.breaker {
+		rcfg.Breaker = &runner.BreakerConfig{} // authentication failures, 3 in a row, run-wide
+	}
+	r, err := runner.New(rcfg)
+	if err != nil {
+		return j.fail("%v", err)
+	}
+
+	// The hosts: the inventory, narrowed by -filter and -only-failed.
+	sel := r.Filter(filter)
+	if len(sel.Hosts()) == 0 {
+		return j.fail("-filter %q selects none of the %d hosts of %s", o.filter, inv.Len(), invLabel)
+	}
+	if o.onlyFailed {
+		known := len(store.Statuses())
+		if known == 0 {
+			return j.fail("-only-failed: the store %s has no status yet; run once without -only-failed", o.out)
+		}
+		sel = sel.Filter(onlyFailedFilter(store, time.Now(), o.stale))
+		if len(sel.Hosts()) == 0 {
+			fmt.Fprintf(j.info, "nothing to do: no selected host failed or went %s without a backup (status of %d hosts in %s)\n",
+				o.stale, known, o.out)
+			return exitOK
+		}
+	}
+	hosts := sel.Hosts()
+
+	what := "backing up"
+	if o.dryRun {
+		what = "dry run: comparing"
+	}
+	fmt.Fprintf(j.info, "%s %d hosts into %s: %d workers, timeout %s, %s, %s\n",
+		what, len(hosts), o.out, o.workers, durOrNone(o.timeout), retryDesc(o), breakerDesc(o))
+
+	t := newTally(hosts, o.json)
+	runStart := time.Now()
+	for res := range sel.Stream(ctx, "backup", bk.Task, runner.DryRun(o.dryRun)) {
+		if res.Err != nil {
+			// Hosts that never reached the task (not run, breaker open) get their status too.
+			bk.RecordResult(res)
+		}
+		t.add(res)
+	}
+	t.elapsed = time.Since(runStart)
+	interrupted := ctx.Err() != nil
+
+	var commit backup.CommitInfo
+	var commitErr error
+	if !o.dryRun {
+		// Commit what finished even when the run was interrupted: those backups are good.
+		commit, commitErr = bk.Commit(context.WithoutCancel(ctx))
+	}
+	rep := report{
+		o: o, inventory: invLabel, tally: t, commit: commit, commitErr: commitErr,
+		interrupted: interrupted,
+		stale:       len(store.Stale(time.Now(), o.stale)),
+		statusPath:  storeStatusPath(o.out),
+		peakRSS:     peakRSS(),
+		peakHeap:    heap.Stop(),
+	}
+	if o.json {
+		if err := rep.writeJSON(j.stdout); err != nil {
+			fmt.Fprintf(j.stderr, "backup: writing JSON: %v\n", err)
+			return exitFailed
+		}
+	} else {
+		rep.writeText(j.stdout)
+	}
+	if commitErr != nil {
+		fmt.Fprintf(j.stderr, "backup: commit in %s failed: %v\n", o.out, commitErr)
+	}
+	if interrupted {
+		fmt.Fprintf(j.stderr, "backup: interrupted: %d hosts not backed up (%d not started, %d stopped in flight)\n",
+			t.notRun+t.canceled, t.notRun, t.canceled)
+	}
+	if interrupted || commitErr != nil || t.failed > 0 || t.notRun > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// onlyFailedFilter selects the hosts the store knows whose last attempt failed, or whose last
+// good backup is older than maxAge.
+func onlyFailedFilter(store *backup.Store, now time.Time, maxAge time.Duration) inventory.Filter {
+	stale := store.Stale(now, maxAge)
+	names := make([]string, len(stale))
+	for i, st := range stale {
+		names[i] = st.Host
+	}
+	return inventory.Or(store.OnlyFailed(), inventory.Names(names...))
+}
+
+func storeStatusPath(out string) string {
+	return strings.TrimSuffix(out, "/") + "/" + backup.StatusFile
+}
+
+// newLogger returns the program's logger: zerolog's console writer on stderr (colours only on a
+// terminal), debug level with -v, errors only otherwise (the summary reports every failed host).
+func newLogger(w, term io.Writer, verbose bool) zerolog.Logger {
+	level := zerolog.ErrorLevel
+	if verbose {
+		level = zerolog.DebugLevel
+	}
+	color := false
+	if f, ok := term.(*os.File); ok {
+		color = isatty.IsTerminal(f.Fd())
+	}
+	cw := zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000", NoColor: !color}
+	return zerolog.New(cw).Level(level).With().Timestamp().Logger()
+}
+
+func durOrNone(d time.Duration) string {
+	if d == 0 {
+		return "none"
+	}
+	return d.String()
+}
+
+func retryDesc(o *options) string {
+	if o.retries <= 1 {
+		return "no retries"
+	}
+	what := "failures but timeouts"
+	if o.retryTO {
+		what = "failures"
+	}
+	return fmt.Sprintf("%d attempts on %s (first retry after %s)", o.retries, what, o.retryWait)
+}
+
+func breakerDesc(o *options) string {
+	if !o.breaker {
+		return "auth breaker off"
+	}
+	return "auth breaker on"
+}
+
+// lockedWriter serialises writes from the progress display, the logger and the report.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
