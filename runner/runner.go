@@ -36,7 +36,8 @@ var (
 //
 // A Runner remembers the hosts that failed (like Nornir's failed_hosts): later runs skip them
 // unless Config.RunOnFailed or the OnFailed run option says otherwise, or until Recover or
-// RecoverAll forgets them. A host that succeeds is forgotten too.
+// RecoverAll forgets them. A host that succeeds is forgotten too. Hosts whose task was cut
+// short by the run's cancellation (class canceled) are not remembered as failed.
 //
 // A Runner is safe for concurrent use. Runners returned by Filter share the configuration, the
 // failed-host state and the circuit breakers of the runner they came from.
@@ -325,7 +326,9 @@ func (r *Runner) executeQuiet(ctx context.Context, name string, fn tasks.Func, o
 			r.failed.remove(res.Host)
 		case tasks.StatusFailed:
 			rs.failedN.Add(1)
-			r.failed.add(res.Host)
+			if tasks.Classify(res.Err) != tasks.ClassCanceled { // cut short by the run's end: not the host's failure
+				r.failed.add(res.Host)
+			}
 		default:
 			rs.notRun.Add(1)
 		}

@@ -403,6 +403,9 @@ func TestCancellationAccountsForEveryHost(t *testing.T) {
 	if got := rec.list(); got[len(got)-1] != "run end ok=0 failed=2 not_run=18 deadline=true" {
 		t.Fatalf("run end: %q", got)
 	}
+	if got := r.FailedHosts(); len(got) != 0 {
+		t.Fatalf("hosts cut short by the cancellation remembered as failed: %v", got)
+	}
 }
 
 func TestAlreadyCancelledRunStartsNothing(t *testing.T) {
