@@ -174,3 +174,33 @@ func BenchmarkFilter100k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHostLookups measures the resolved lookups a task makes on a host of the 100k
+// inventory (three levels of groups): four attributes, a data key inherited from the top
+// group, a membership test walking all groups and connection parameters, on hosts taken in
+// a cache-unfriendly order.
+func BenchmarkHostLookups(b *testing.B) {
+	inv, err := LoadDir(context.Background(), benchInventoryDir(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	hosts := inv.Hosts()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		h := hosts[i%len(hosts)]
+		i += 7919
+		if h.Platform() == "" || h.Username() == "" || h.Port() != 22 || h.Hostname() == "" {
+			b.Fatal("unresolved attribute")
+		}
+		if _, ok := h.Get("region"); !ok {
+			b.Fatal("region not inherited")
+		}
+		if h.InGroup("no-such-group") {
+			b.Fatal("InGroup")
+		}
+		if p := h.ConnectionParams("scrapli"); p.Port != 22 {
+			b.Fatal("params")
+		}
+	}
+}

@@ -28,9 +28,10 @@ var (
 	ErrUnknownKey = errors.New("unknown key")
 )
 
-// Problem is one thing wrong with an inventory: where (File, Line, Column; zero when unknown,
-// e.g. for an inventory made by Build), what kind (Err, one of the Err... variables) and a
-// message naming the host or group.
+// Problem is one thing wrong with an inventory: where (File, Line, Column; zero when unknown:
+// an inventory made by Build has no file, and yaml.v3 reports no column for malformed YAML),
+// what kind (Err: one of the Err... variables, or the file system's error when a file cannot
+// be read) and a message naming the host or group.
 type Problem struct {
 	File   string
 	Line   int // 1-based; 0 when unknown

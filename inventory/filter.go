@@ -208,21 +208,30 @@ func (f FieldRef) Value(h *Host) (any, bool) {
 	return v, ok
 }
 
-// stringAttr returns a string attribute without boxing it; ok is false when f is not one.
-func (f FieldRef) stringAttr(h *Host) (v string, ok bool) {
+// stringAttr returns a string attribute without boxing it, and whether it is present (as
+// Value would). f must be a string attribute (isStringAttr).
+func (f FieldRef) stringAttr(h *Host) (v string, present bool) {
 	switch f.attr {
 	case attrName:
 		return h.Name, true
 	case attrHostname:
 		return h.Hostname(), true
 	case attrPlatform:
-		return h.Platform(), true
+		v = h.Platform()
 	case attrUsername:
-		return h.Username(), true
+		v = h.Username()
 	case attrPassword:
-		return h.Password(), true
+		v = h.Password()
 	}
-	return "", false
+	return v, v != ""
+}
+
+func (f FieldRef) isStringAttr() bool {
+	switch f.attr {
+	case attrName, attrHostname, attrPlatform, attrUsername, attrPassword:
+		return true
+	}
+	return false
 }
 
 // allStrings returns vs as strings when they all are.
@@ -285,10 +294,10 @@ func step(v any, k string) (any, bool) {
 // scalars: numbers compare by value (22 == 22.0), and a string equals a number or boolean
 // written the same way ("22" == 22, "true" == true), so that text filters match typed YAML.
 func (f FieldRef) Eq(v any) Filter {
-	if s, ok := v.(string); ok && f.attr != notAttr && f.attr != attrPort && f.attr != attrGroups {
+	if s, ok := v.(string); ok && f.isStringAttr() {
 		return func(h *Host) bool {
-			x, _ := f.stringAttr(h)
-			return x != "" && x == s
+			x, present := f.stringAttr(h)
+			return present && x == s
 		}
 	}
 	if s, ok := v.(string); ok && f.attr == notAttr && len(f.path) == 1 {
@@ -367,10 +376,10 @@ func (f FieldRef) All(vs ...any) Filter {
 // In matches hosts where the field equals one of vs (Nornir's __in).
 func (f FieldRef) In(vs ...any) Filter {
 	vs = slices.Clone(vs)
-	if ss, ok := allStrings(vs); ok && f.attr != notAttr && f.attr != attrPort && f.attr != attrGroups {
+	if ss, ok := allStrings(vs); ok && f.isStringAttr() {
 		return func(h *Host) bool {
-			x, _ := f.stringAttr(h)
-			return x != "" && slices.Contains(ss, x)
+			x, present := f.stringAttr(h)
+			return present && slices.Contains(ss, x)
 		}
 	}
 	return func(h *Host) bool {

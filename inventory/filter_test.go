@@ -232,3 +232,28 @@ func TestParseFilterCanonical(t *testing.T) {
 		}
 	}
 }
+
+// The allocation-free paths for string attributes agree with the general comparison.
+func TestAttributeFastPaths(t *testing.T) {
+	inv := testInventory(t)
+	inv.Hosts()[0].Name = "" // an odd host: empty name
+	for _, attr := range []string{"name", "hostname", "platform", "username", "password"} {
+		f := Field(attr)
+		values := []string{"", "nope"}
+		for _, h := range inv.Hosts() {
+			if v, ok := f.Value(h); ok {
+				values = append(values, v.(string))
+			}
+		}
+		for _, v := range values {
+			general := func(h *Host) bool { x, ok := f.Value(h); return ok && equal(x, v) }
+			generalIn := func(h *Host) bool { x, ok := f.Value(h); return ok && (equal(x, v) || equal(x, "nope")) }
+			eq, in := f.Eq(v), f.In(v, "nope")
+			for _, h := range inv.Hosts() {
+				if eq(h) != general(h) || in(h) != generalIn(h) {
+					t.Errorf("%s %q on %q: Eq %v In %v, general %v %v", attr, v, h.Name, eq(h), in(h), general(h), generalIn(h))
+				}
+			}
+		}
+	}
+}

@@ -59,10 +59,15 @@ type Defaults struct {
 // fresh; after writing a group's exported fields directly, call Inventory.Invalidate (or make the
 // edit inside Inventory.Edit).
 type Group struct {
-	Name              string
-	Attrs             Attrs
-	Groups            []*Group
-	Data              map[string]any
+	// Name is the group's name, unique in its inventory.
+	Name string
+	// Attrs are the group's own attributes (zero fields: unset).
+	Attrs Attrs
+	// Groups are the group's parents, in priority order.
+	Groups []*Group
+	// Data holds any values (YAML's data mapping): nested maps are map[string]any, lists []any.
+	Data map[string]any
+	// ConnectionOptions are the group's options per connection name.
 	ConnectionOptions map[string]*ConnectionOptions
 
 	st   *shared                   // the inventory the group belongs to; nil when standalone
@@ -72,10 +77,15 @@ type Group struct {
 // Host is one device of the inventory. Its own fields are read live on every lookup, so editing
 // them (including Groups) directly is always seen.
 type Host struct {
-	Name              string
-	Attrs             Attrs
-	Groups            []*Group
-	Data              map[string]any
+	// Name identifies the host in its inventory (the hosts file's key).
+	Name string
+	// Attrs are the host's own attributes (zero fields: unset, inherited).
+	Attrs Attrs
+	// Groups are the host's direct groups, in priority order.
+	Groups []*Group
+	// Data holds the host's own data; Get resolves keys through groups and defaults.
+	Data map[string]any
+	// ConnectionOptions are the host's own options per connection name.
 	ConnectionOptions map[string]*ConnectionOptions
 
 	st *shared // the inventory the host belongs to; nil when standalone
