@@ -111,11 +111,12 @@ func (m *Manager) Host(h *inventory.Host) *Sessions {
 	if h != nil {
 		name = h.Name
 	}
-	return &Sessions{st: &hostSessions{
-		m: m, host: h, name: name,
-		log:     m.log.With().Str("host", name).Logger(),
-		proxies: map[Key]*Proxy{},
-	}}
+	st := &hostSessions{m: m, host: h, name: name, log: m.log}
+	if m.log.GetLevel() != zerolog.Disabled {
+		// Building a logger context costs ~500 B per host: only when something logs.
+		st.log = m.log.With().Str("host", name).Logger()
+	}
+	return &Sessions{st: st}
 }
 
 // Sessions are the connections of one host during its task: one Proxy per resolved plugin,
@@ -186,6 +187,9 @@ func (s *Sessions) Get(ctx context.Context, opts ...Option) (*Proxy, error) {
 	p := st.proxies[pl.key]
 	if p == nil {
 		p = &Proxy{st: st, pl: pl, sem: make(chan struct{}, 1)}
+		if st.proxies == nil {
+			st.proxies = map[Key]*Proxy{}
+		}
 		st.proxies[pl.key] = p
 		st.order = append(st.order, p)
 	}
