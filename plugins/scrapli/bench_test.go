@@ -7,6 +7,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,6 +93,15 @@ func runCycles(b *testing.B, l *lab, cycle func() error) {
 	waitIdle(b, l.dev)
 }
 
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // measure runs b.N cycles on workers goroutines and reports throughput and latency.
 func measure(b *testing.B, workers int, cycle func() error) {
 	b.ReportAllocs()
@@ -101,6 +111,7 @@ func measure(b *testing.B, workers int, cycle func() error) {
 	var errOnce sync.Once
 	var failed atomic.Int64
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range min(workers, b.N) {
@@ -122,6 +133,7 @@ func measure(b *testing.B, workers int, cycle func() error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
 	b.StopTimer()
 	if firstErr != nil {
 		b.Fatalf("%d of %d cycles failed, first: %v", failed.Load(), b.N, errors.Unwrap(firstErr))
@@ -132,6 +144,9 @@ func measure(b *testing.B, workers int, cycle func() error) {
 		sum += d
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "cycles/s")
+	// CPU time of the process (client and simulator alike) per cycle: steadier than wall
+	// time on a shared machine.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N)/1000, "cpu-ms/cycle")
 	b.ReportMetric(float64(sum.Microseconds())/float64(b.N)/1000, "ms/cycle-mean")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms/cycle-p50")
 	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "ms/cycle-p99")
