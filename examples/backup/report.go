@@ -110,6 +110,7 @@ type report struct {
 	statusPath  string
 	peakRSS     uint64
 	peakHeap    uint64
+	cpu         time.Duration
 }
 
 // classCounts returns the failure classes, most frequent first.
@@ -186,6 +187,9 @@ func (rp *report) writeText(w io.Writer) {
 		mem = "peak RSS " + mib(rp.peakRSS) + who + ", " + mem
 	}
 	fmt.Fprintf(w, "  memory             %s\n", mem)
+	if rp.cpu > 0 {
+		fmt.Fprintf(w, "  cpu                %s (user+system, whole process)\n", rp.cpu.Round(10*time.Millisecond))
+	}
 
 	rp.writeHosts(w, "failed hosts", t.failures)
 	rp.writeHosts(w, "hosts not run", t.notRunHosts)
@@ -243,6 +247,7 @@ type jsonSummary struct {
 	HostsPerSecond float64             `json:"hosts_per_second"`
 	PeakRSSBytes   uint64              `json:"peak_rss_bytes"`
 	PeakHeapBytes  uint64              `json:"peak_heap_bytes"`
+	CPUSeconds     float64             `json:"cpu_seconds"`
 }
 
 func (rp *report) writeJSON(w io.Writer) error {
@@ -256,7 +261,7 @@ func (rp *report) writeJSON(w io.Writer) error {
 			Hosts: t.total, OK: t.ok, Changed: t.changed, Unchanged: t.ok - t.changed, Failed: t.failed,
 			FailedByClass: t.byClass, Canceled: t.canceled, NotRun: t.notRun, Stale: rp.stale,
 			ElapsedSeconds: t.elapsed.Seconds(), HostsPerSecond: rp.rate(),
-			PeakRSSBytes: rp.peakRSS, PeakHeapBytes: rp.peakHeap,
+			PeakRSSBytes: rp.peakRSS, PeakHeapBytes: rp.peakHeap, CPUSeconds: rp.cpu.Seconds(),
 		},
 		Failed:  append([]failure{}, t.failures...),
 		NotRun:  append([]failure{}, t.notRunHosts...),

@@ -1,6 +1,9 @@
 package main
 
-import "syscall"
+import (
+	"syscall"
+	"time"
+)
 
 // peakRSS returns the process's peak resident set size in bytes (getrusage ru_maxrss, which
 // Linux reports in KiB), or 0 when it is unknown.
@@ -10,4 +13,13 @@ func peakRSS() uint64 {
 		return 0
 	}
 	return uint64(ru.Maxrss) * 1024
+}
+
+// cpuTime returns the CPU time (user and system) the process has used, or 0 when unknown.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -250,6 +250,7 @@ func (j *job) run(ctx context.Context) int {
 		statusPath:  storeStatusPath(o.out),
 		peakRSS:     peakRSS(),
 		peakHeap:    heap.Stop(),
+		cpu:         cpuTime(),
 	}
 	if o.json {
 		if err := rep.writeJSON(j.stdout); err != nil {
