@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/gonorn/norn/tasks"
@@ -70,11 +71,8 @@ func (p *Profile) Check(raw, cleaned string) error {
 	if endsAtPager(raw) {
 		return fail("output ends at a pager prompt (--More--): paging was not disabled")
 	}
-	lines := nonBlankLines(cleaned)
-	for i, l := range lines {
-		if i >= edgeLines && i < len(lines)-edgeLines {
-			continue
-		}
+	head, tail := firstLines(cleaned, edgeLines), lastLines(cleaned, edgeLines)
+	for _, l := range append(head, tail...) {
 		for _, re := range append(commonErrors[:len(commonErrors):len(commonErrors)], c.errors...) {
 			if re.MatchString(l) {
 				return fail("device error: %q", truncate(l, 120))
@@ -83,10 +81,7 @@ func (p *Profile) Check(raw, cleaned string) error {
 	}
 	if c.begin != nil {
 		found := false
-		for i, l := range nonBlankLines(normalize(raw)) {
-			if i >= 10 {
-				break
-			}
+		for _, l := range firstLines(normalize(raw[:min(len(raw), 8<<10)]), 10) {
 			if c.begin.MatchString(strings.TrimSpace(l)) {
 				found = true
 				break
@@ -96,7 +91,7 @@ func (p *Profile) Check(raw, cleaned string) error {
 			return fail("no begin marker (want a line matching %s in the first lines)", c.begin)
 		}
 	}
-	last := lines[len(lines)-1]
+	last := tail[len(tail)-1]
 	if c.end != nil && !c.end.MatchString(last) {
 		return fail("no end marker: last line is %q (want %s)", truncate(last, 80), c.end)
 	}
@@ -127,6 +122,37 @@ func endsAtPager(raw string) bool {
 		}
 	}
 	return false
+}
+
+// firstLines returns the first n non-blank lines of s.
+func firstLines(s string, n int) []string {
+	var out []string
+	for len(s) > 0 && len(out) < n {
+		l, rest, _ := strings.Cut(s, "\n")
+		if strings.TrimSpace(l) != "" {
+			out = append(out, l)
+		}
+		s = rest
+	}
+	return out
+}
+
+// lastLines returns the last n non-blank lines of s, in order.
+func lastLines(s string, n int) []string {
+	var out []string
+	for len(s) > 0 && len(out) < n {
+		i := strings.LastIndexByte(s, '\n')
+		l := s[i+1:]
+		if strings.TrimSpace(l) != "" {
+			out = append(out, l)
+		}
+		if i < 0 {
+			break
+		}
+		s = s[:i]
+	}
+	slices.Reverse(out)
+	return out
 }
 
 func nonBlankLines(s string) []string {

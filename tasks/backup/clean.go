@@ -189,9 +189,10 @@ func (p *Profile) Redact(config string, level RedactLevel, literals ...string) s
 			section = line
 		}
 		if level != RedactOff {
+			found := c.keywords.match(line)
 			for i := range c.secrets {
 				r := &c.secrets[i]
-				if r.Keyword != "" && !strings.Contains(line, r.Keyword) {
+				if bit := c.ruleBits[i]; bit != 0 && found&bit == 0 || bit == 0 && r.Keyword != "" && !strings.Contains(line, r.Keyword) {
 					continue
 				}
 				if r.section != nil && !r.section.MatchString(section) {

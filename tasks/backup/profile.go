@@ -44,6 +44,8 @@ type Profile struct {
 type compiledProfile struct {
 	volatile []volatileRe
 	secrets  []SecretRule
+	keywords *keywordSet // the secrets' keywords
+	ruleBits []uint64    // per secret rule: its keyword's bit, 0 when it has to run on every line
 	begin    *regexp.Regexp
 	end      *regexp.Regexp
 	errors   []*regexp.Regexp
@@ -78,6 +80,20 @@ func (p Profile) Compile() (*Profile, error) {
 		}
 		c.secrets = append(c.secrets, cr)
 	}
+	bit := map[string]uint64{}
+	var words []string
+	for _, r := range c.secrets {
+		var b uint64
+		if r.Keyword != "" {
+			if b = bit[r.Keyword]; b == 0 && len(words) < 64 {
+				b = 1 << uint(len(words))
+				bit[r.Keyword] = b
+				words = append(words, r.Keyword)
+			}
+		}
+		c.ruleBits = append(c.ruleBits, b)
+	}
+	c.keywords = newKeywordSet(words)
 	var err error
 	if p.Begin != "" {
 		if c.begin, err = regexp.Compile(p.Begin); err != nil {

@@ -2,7 +2,6 @@ package backup
 
 import (
 	"bytes"
-	"compress/zlib"
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
@@ -62,7 +61,7 @@ type Store struct {
 	mu          sync.Mutex
 	files       map[string]fileEntry // by file name under configs/
 	pending     map[string]bool      // file names written since the last commit
-	objDirs     map[string]bool      // loose-object directories written since the last commit
+	objects     []packObject         // their objects, compressed, for the next pack
 	status      map[string]HostStatus
 	statusDirty bool
 	head        plumbing.Hash
@@ -70,7 +69,13 @@ type Store struct {
 	indexOther  []*index.Entry     // and their index entries
 
 	commitMu sync.Mutex
+	// ioSem bounds the concurrent file writes: hundreds of workers creating files in one
+	// directory spin on its lock in the kernel and burn the CPU the SSH sessions need.
+	ioSem chan struct{}
 }
+
+// maxConcurrentWrites is the size of Store.ioSem.
+const maxConcurrentWrites = 16
 
 type fileEntry struct {
 	hash  plumbing.Hash
@@ -139,13 +144,13 @@ func OpenStore(cfg StoreConfig) (*Store, error) {
 	}
 	s := &Store{
 		cfg: cfg, dir: dir, gitDir: filepath.Join(dir, ".git"), cfgDir: filepath.Join(dir, ConfigsDir),
-		repo: repo, files: map[string]fileEntry{}, pending: map[string]bool{}, objDirs: map[string]bool{},
-		status: map[string]HostStatus{},
+		repo: repo, files: map[string]fileEntry{}, pending: map[string]bool{},
+		status: map[string]HostStatus{}, ioSem: make(chan struct{}, maxConcurrentWrites),
 	}
 	if err := os.MkdirAll(s.cfgDir, 0o755); err != nil {
 		return nil, fmt.Errorf("backup: store: %w", err)
 	}
-	for _, d := range []string{s.dir, s.cfgDir, filepath.Join(s.gitDir, "objects")} {
+	for _, d := range []string{s.dir, s.cfgDir, filepath.Join(s.gitDir, "objects", "pack")} {
 		if _, err := removeTemps(d); err != nil {
 			return nil, err
 		}
@@ -295,9 +300,29 @@ func (s *Store) Get(host string) ([]byte, bool, error) {
 	if b, err := os.ReadFile(filepath.Join(s.cfgDir, name)); err == nil && blobHash(b) == fe.hash {
 		return b, true, nil
 	}
+	// Written since the last commit: still in memory.
+	s.mu.Lock()
+	for _, o := range s.objects {
+		if o.hash == fe.hash {
+			s.mu.Unlock()
+			b, err := inflate(o.z)
+			if err != nil {
+				return nil, false, fmt.Errorf("backup: store %s: %s: %w", s.dir, host, err)
+			}
+			return b, true, nil
+		}
+	}
+	s.mu.Unlock()
 	s.gitMu.Lock()
 	defer s.gitMu.Unlock()
 	blob, err := s.repo.BlobObject(fe.hash)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		// In a pack written since the repository was opened: go-git lists packs once.
+		if repo, oerr := git.PlainOpen(s.dir); oerr == nil {
+			s.repo = repo
+			blob, err = s.repo.BlobObject(fe.hash)
+		}
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("backup: store %s: %s: blob %s: %w", s.dir, host, fe.hash, err)
 	}
@@ -334,19 +359,24 @@ func (s *Store) Put(host string, data []byte) (Entry, bool, error) {
 		}
 		return e, false, nil
 	}
-	if err := s.writeObject(plumbing.BlobObject, data, h); err != nil {
+	obj, err := newPackObject(plumbing.BlobObject, data, h)
+	if err != nil {
 		return e, false, fmt.Errorf("host %s: %w", host, err)
 	}
-	if err := writeFileAtomic(s.cfgDir, name, data); err != nil {
-		return e, false, fmt.Errorf("host %s: %w", host, err)
-	}
+	s.ioSem <- struct{}{}
+	err = writeFileAtomic(s.cfgDir, name, data)
 	var mtime time.Time
-	if st, err := os.Stat(path); err == nil {
+	if st, serr := os.Stat(path); serr == nil {
 		mtime = st.ModTime()
+	}
+	<-s.ioSem
+	if err != nil {
+		return e, false, fmt.Errorf("host %s: %w", host, err)
 	}
 	s.mu.Lock()
 	s.files[name] = fileEntry{hash: h, size: int64(len(data)), mtime: mtime}
 	s.pending[name] = true
+	s.objects = append(s.objects, obj)
 	s.mu.Unlock()
 	return e, true, nil
 }
@@ -385,23 +415,21 @@ func (s *Store) Commit(message string) (CommitInfo, error) {
 		})
 	}
 	idxEntries = append(idxEntries, s.indexOther...)
-	pending, objDirs := s.pending, s.objDirs
-	s.pending, s.objDirs = map[string]bool{}, map[string]bool{}
+	pending, objects := s.pending, s.objects
+	s.pending, s.objects = map[string]bool{}, nil
 	statusJSON, err := s.encodeStatusLocked()
 	s.statusDirty = false
 	parent, other := s.head, slices.Clone(s.rootOther)
 	s.mu.Unlock()
 
-	info, err := s.commit(message, entries, idxEntries, objDirs, statusJSON, parent, other, err)
+	info, err := s.commit(message, entries, idxEntries, objects, statusJSON, parent, other, err)
 	if err != nil {
 		// Keep the changes for the next attempt.
 		s.mu.Lock()
 		for n := range pending {
 			s.pending[n] = true
 		}
-		for d := range objDirs {
-			s.objDirs[d] = true
-		}
+		s.objects = append(s.objects, objects...)
 		s.statusDirty = true
 		s.mu.Unlock()
 		return CommitInfo{}, err
@@ -410,7 +438,7 @@ func (s *Store) Commit(message string) (CommitInfo, error) {
 	return info, nil
 }
 
-func (s *Store) commit(message string, entries []object.TreeEntry, idxEntries []*index.Entry, objDirs map[string]bool,
+func (s *Store) commit(message string, entries []object.TreeEntry, idxEntries []*index.Entry, objects []packObject,
 	statusJSON []byte, parent plumbing.Hash, other []object.TreeEntry, encErr error) (CommitInfo, error) {
 	if encErr != nil {
 		return CommitInfo{}, encErr
@@ -418,15 +446,23 @@ func (s *Store) commit(message string, entries []object.TreeEntry, idxEntries []
 	fail := func(what string, err error) (CommitInfo, error) {
 		return CommitInfo{}, fmt.Errorf("backup: store %s: commit: %s: %w", s.dir, what, err)
 	}
+	objects = slices.Clone(objects)
+	add := func(o encoder) (plumbing.Hash, error) {
+		po, err := encodeObject(o)
+		objects = append(objects, po)
+		return po.hash, err
+	}
 	sort.Sort(object.TreeEntrySorter(entries))
-	cfgTree, err := s.writeEncoded(&object.Tree{Entries: entries})
+	cfgTree, err := add(&object.Tree{Entries: entries})
 	if err != nil {
 		return fail("configs tree", err)
 	}
 	statusHash := blobHash(statusJSON)
-	if err := s.writeObject(plumbing.BlobObject, statusJSON, statusHash); err != nil {
+	statusObj, err := newPackObject(plumbing.BlobObject, statusJSON, statusHash)
+	if err != nil {
 		return fail("status blob", err)
 	}
+	objects = append(objects, statusObj)
 	if err := writeFileAtomic(s.dir, StatusFile, statusJSON); err != nil {
 		return fail("status file", err)
 	}
@@ -434,7 +470,7 @@ func (s *Store) commit(message string, entries []object.TreeEntry, idxEntries []
 		object.TreeEntry{Name: ConfigsDir, Mode: filemode.Dir, Hash: cfgTree},
 		object.TreeEntry{Name: StatusFile, Mode: filemode.Regular, Hash: statusHash})
 	sort.Sort(object.TreeEntrySorter(root))
-	rootHash, err := s.writeEncoded(&object.Tree{Entries: root})
+	rootHash, err := add(&object.Tree{Entries: root})
 	if err != nil {
 		return fail("root tree", err)
 	}
@@ -444,22 +480,13 @@ func (s *Store) commit(message string, entries []object.TreeEntry, idxEntries []
 	if !parent.IsZero() {
 		c.ParentHashes = []plumbing.Hash{parent}
 	}
-	commitHash, err := s.writeEncoded(c)
+	commitHash, err := add(c)
 	if err != nil {
 		return fail("commit object", err)
 	}
-	// Every object must be on disk before the branch points at them.
-	for _, h := range []plumbing.Hash{cfgTree, statusHash, rootHash, commitHash} {
-		objDirs[h.String()[:2]] = true
-	}
-	objects := filepath.Join(s.gitDir, "objects")
-	for d := range objDirs {
-		if err := syncDir(filepath.Join(objects, d)); err != nil {
-			return fail("sync objects", err)
-		}
-	}
-	if err := syncDir(objects); err != nil {
-		return fail("sync objects", err)
+	// Every object is on disk (the pack is fsynced) before the branch points at them.
+	if err := writePack(s.gitDir, objects); err != nil {
+		return fail("pack", err)
 	}
 	refPath := filepath.Join(s.gitDir, filepath.FromSlash(s.branch.String()))
 	if err := os.MkdirAll(filepath.Dir(refPath), 0o755); err != nil {
@@ -488,52 +515,18 @@ type encoder interface {
 	Encode(plumbing.EncodedObject) error
 }
 
-// writeEncoded encodes a tree or commit and writes it as a loose object.
-func (s *Store) writeEncoded(o encoder) (plumbing.Hash, error) {
+// encodeObject encodes a tree or commit for a pack.
+func encodeObject(o encoder) (packObject, error) {
 	mo := &plumbing.MemoryObject{}
 	if err := o.Encode(mo); err != nil {
-		return plumbing.ZeroHash, err
+		return packObject{}, err
 	}
 	r, _ := mo.Reader()
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return packObject{}, err
 	}
-	h := mo.Hash()
-	return h, s.writeObject(mo.Type(), b, h)
-}
-
-var zlibPool = sync.Pool{New: func() any { return zlib.NewWriter(nil) }}
-
-// writeObject writes a loose git object (zlib of "type size\0content") atomically, unless it
-// exists. The directory fsync is done once per directory at commit.
-func (s *Store) writeObject(t plumbing.ObjectType, content []byte, h plumbing.Hash) error {
-	hex := h.String()
-	dir := filepath.Join(s.gitDir, "objects", hex[:2])
-	if _, err := os.Stat(filepath.Join(dir, hex[2:])); err == nil {
-		return nil
-	}
-	var buf bytes.Buffer
-	buf.Grow(len(content)/3 + 64)
-	zw := zlibPool.Get().(*zlib.Writer)
-	zw.Reset(&buf)
-	zw.Write([]byte(t.String() + " " + strconv.Itoa(len(content)) + "\x00"))
-	zw.Write(content)
-	err := zw.Close()
-	zlibPool.Put(zw)
-	if err != nil {
-		return fmt.Errorf("backup: compress object %s: %w", hex, err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("backup: object %s: %w", hex, err)
-	}
-	if err := writeFileNoDirSync(dir, hex[2:], buf.Bytes()); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.objDirs[hex[:2]] = true
-	s.mu.Unlock()
-	return nil
+	return newPackObject(mo.Type(), b, mo.Hash())
 }
 
 // blobHash returns the git blob id of content.

@@ -124,6 +124,20 @@ func TestStoreCommitCycle(t *testing.T) {
 	if out, ok := gitCLI(t, dir, "status", "--porcelain"); ok && out != "" {
 		t.Errorf("git status not clean after commit:\n%s", out)
 	}
+	if out, ok := gitCLI(t, dir, "count-objects", "-v"); ok && !strings.Contains(out, "count: 0\n") {
+		t.Errorf("loose objects written:\n%s", out)
+	}
+	// The work-tree copy is damaged: Get reads the object, from the pack written since Open
+	// (committed) or from memory (not committed yet).
+	os.WriteFile(s.Path("r2"), []byte("garbage\n"), 0o644)
+	if b, ok, err := s.Get("r2"); err != nil || !ok || string(b) != "hostname r2\ninterface Gi1\nend\n" {
+		t.Fatalf("Get committed r2 with a damaged file: %q %v %v", b, ok, err)
+	}
+	s.Put("r3", []byte("hostname r3\nend\n"))
+	os.WriteFile(s.Path("r3"), []byte("garbage\n"), 0o644)
+	if b, ok, err := s.Get("r3"); err != nil || !ok || string(b) != "hostname r3\nend\n" {
+		t.Fatalf("Get pending r3 with a damaged file: %q %v %v", b, ok, err)
+	}
 	if out, ok := gitCLI(t, dir, "log", "--format=%s"); ok && out != "third run\nfirst run\n" {
 		t.Errorf("git log: %q", out)
 	}
@@ -178,7 +192,7 @@ func TestStoreRemovesLeftoverTemps(t *testing.T) {
 	leftovers := []string{
 		filepath.Join(dir, ConfigsDir, tempPrefix+"123"),
 		filepath.Join(dir, tempPrefix+"456"),
-		filepath.Join(dir, ".git", "objects", tempPrefix+"789"),
+		filepath.Join(dir, ".git", "objects", "pack", tempPrefix+"789"),
 	}
 	for _, p := range leftovers {
 		if err := os.WriteFile(p, []byte("half a config"), 0o644); err != nil {
