@@ -202,6 +202,21 @@ func TestDryRunUnsupported(t *testing.T) {
 	}
 }
 
+// A rejected configuration line that carries a secret is named redacted in the error.
+func TestRejectedConfigLineRedacted(t *testing.T) {
+	t.Parallel()
+	l := startPlatform(t, devsim.CiscoIOSXE, devsim.DeviceConfig{})
+	s := openSession(t, l, nil)
+	_, err := s.SendConfig(ctxT(t), []string{"norn nonsense secret 0 Hunter2-x"}, connection.ConfigOptions{})
+	var ce *connection.CommandError
+	if !errors.As(err, &ce) {
+		t.Fatalf("rejected line: %v", err)
+	}
+	if strings.Contains(err.Error(), "Hunter2-x") || ce.Command != "norn nonsense secret 0 "+scrapli.Redacted {
+		t.Errorf("error %q, command %q", err, ce.Command)
+	}
+}
+
 func TestEnable(t *testing.T) {
 	for _, p := range []devsim.Platform{devsim.CiscoIOSXE, devsim.AristaEOS} {
 		t.Run(string(p), func(t *testing.T) {

@@ -108,7 +108,7 @@ func (s *NetconfSession) Close() error {
 // gone, so Close would block forever. Here the transport is closed first, and while Close waits
 // a bare RPC (its write is discarded, see sshTransport.Write) takes the pending error off the
 // reader, which then sees Close's signal. With the system transport, whose writes fail after
-// close, the reader may stay stuck: Close then gives up after timeout_transport and reports it.
+// close, the reader may stay stuck: Close then gives up (see settings.closeWait) and reports it.
 func (s *NetconfSession) closeDriver() error {
 	if s.broken == nil {
 		_, _ = s.d.RPC(opoptions.WithFilter("<close-session/>"), opoptions.WithTimeoutOps(min(s.closeWait, 5*time.Second)))

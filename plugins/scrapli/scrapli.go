@@ -206,7 +206,7 @@ func (o *sshOpener) open(ctx context.Context, t connection.Target) (*Session, er
 		return nil, wrapErr(ep.host, ep.addr, "open", true, err)
 	}
 	s := &Session{
-		base:   base{ep: ep, log: t.Logger, closeWait: st.timeoutTransport},
+		base:   base{ep: ep, log: t.Logger, closeWait: st.closeWait()},
 		spec:   o.spec,
 		levels: o.levels,
 	}
@@ -264,7 +264,7 @@ func (o *netconfOpener) open(ctx context.Context, t connection.Target) (*Netconf
 	if err := ctx.Err(); err != nil {
 		return nil, wrapErr(ep.host, ep.addr, "open netconf", true, err)
 	}
-	s := &NetconfSession{base: base{ep: ep, log: t.Logger, closeWait: st.timeoutTransport}, platform: o.platform}
+	s := &NetconfSession{base: base{ep: ep, log: t.Logger, closeWait: st.closeWait()}, platform: o.platform}
 	opts, err := s.transportOptions(ctx, o.kh, st, true)
 	if err != nil {
 		s.release()

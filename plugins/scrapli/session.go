@@ -299,7 +299,8 @@ func (s *Session) sendConfigLocked(lines []string, opts connection.ConfigOptions
 			return out, nil, err
 		}
 		if r.Failed != nil {
-			return out, s.commandError(line, r), s.discardLocked()
+			// The line may carry a secret ("username u secret x"): the error names it redacted.
+			return out, s.commandError(string(redactLine([]byte(line), nil)), r), s.discardLocked()
 		}
 	}
 	var commit string
@@ -370,10 +371,11 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// Close leaves the device politely (the platform's exit sequence, bounded by
-// timeout_transport), then always closes the SSH client, whatever the device did: a device
-// hanging up first (io.EOF) is a normal close. It is safe to call more than once and while
-// another method runs (which then fails with connection.ErrConnectionLost).
+// Close leaves the device politely (the platform's exit sequence, bounded by the smaller of
+// timeout_ops and timeout_transport, at most 10 s), then always closes the SSH client,
+// whatever the device did: a device hanging up first (io.EOF) is a normal close. It is safe to
+// call more than once and while another method runs (which then fails with
+// connection.ErrConnectionLost).
 func (s *Session) Close() error {
 	if !s.mu.TryLock() {
 		s.abort() // an operation is running: interrupt it

@@ -27,8 +27,8 @@ const (
 	ExtraPrivateKeyPassphrase = "auth_private_key_passphrase"
 	// ExtraTimeoutSocket bounds the TCP connect, in seconds (number, default 15).
 	ExtraTimeoutSocket = "timeout_socket"
-	// ExtraTimeoutTransport bounds the SSH handshake, authentication and shell setup, and the
-	// polite part of Close, in seconds (number, default 30).
+	// ExtraTimeoutTransport bounds the SSH handshake, authentication and shell setup, in
+	// seconds (number, default 30).
 	ExtraTimeoutTransport = "timeout_transport"
 	// ExtraTimeoutOps bounds each operation (one command, one prompt, one RPC), in seconds
 	// (number, default 30).
@@ -162,6 +162,12 @@ func parseSettings(extras map[string]any, allowed []string) (settings, error) {
 		}
 	}
 	return s, nil
+}
+
+// closeWait bounds the polite part of Close (the platform's exit sequence): the smaller of
+// timeout_ops and timeout_transport, at most 10 s. Past it the transport is closed anyway.
+func (s settings) closeWait() time.Duration {
+	return min(s.timeoutOps, s.timeoutTransport, 10*time.Second)
 }
 
 func asString(k string, v any) (string, error) {
