@@ -371,6 +371,15 @@ func TestBackupHostSecrets(t *testing.T) {
 	if strings.Contains(string(got), "Hunter2-r1") || strings.Contains(string(got), "EnableMe-r1") {
 		t.Errorf("host secrets stored:\n%s", got)
 	}
+	// A password equal to the user name is left alone: replacing it would reveal it.
+	h2 := &inventory.Host{Name: "r2", Attrs: inventory.Attrs{Platform: "ios", Username: "admin", Password: "admin"}}
+	fleet.set("r2", "hostname r2\nusername admin privilege 15 secret 9 $9$abc\nend\n")
+	if r := runAll(t, b, []*inventory.Host{h2}, false)["r2"]; !r.OK() {
+		t.Fatal(r.Err)
+	}
+	if got, _ := os.ReadFile(b.Store().Path("r2")); !strings.Contains(string(got), "username admin privilege") {
+		t.Errorf("user name replaced:\n%s", got)
+	}
 	b.Commit(context.Background())
 }
 

@@ -55,7 +55,7 @@ const edgeLines = 5
 
 // Check reports whether cleaned, produced by Clean from the device output raw, is a complete
 // configuration: not empty, not cut at a pager prompt, no error banner, the profile's begin
-// and end markers present and, for Junos, balanced braces. It returns nil or an
+// and end markers and required lines present and, for Junos, balanced braces. It returns nil or an
 // *IncompleteError (without the host, which the task adds).
 func (p *Profile) Check(raw, cleaned string) error {
 	c := p.compiled()
@@ -95,12 +95,40 @@ func (p *Profile) Check(raw, cleaned string) error {
 	if c.end != nil && !c.end.MatchString(last) {
 		return fail("no end marker: last line is %q (want %s)", truncate(last, 80), c.end)
 	}
+	if len(c.required) > 0 {
+		missing := missingRequired(c.required, cleaned)
+		if missing != nil {
+			return fail("no line matching %s: a complete configuration has one", missing)
+		}
+	}
 	if p.BalancedBraces {
 		if depth, line := braceDepth(cleaned); depth != 0 {
 			if depth < 0 {
 				return fail("unbalanced braces: unexpected \"}\" on line %d", line)
 			}
 			return fail("unbalanced braces: %d unclosed \"{\" at the end", depth)
+		}
+	}
+	return nil
+}
+
+// missingRequired returns the first required pattern no line of s matches, or nil.
+func missingRequired(req []volatileRe, s string) *regexp.Regexp {
+	found := make([]bool, len(req))
+	left := len(req)
+	for len(s) > 0 && left > 0 {
+		line, rest, _ := strings.Cut(s, "\n")
+		s = rest
+		for i, r := range req {
+			if !found[i] && (r.prefix == "" || strings.HasPrefix(line, r.prefix)) && r.re.MatchString(line) {
+				found[i] = true
+				left--
+			}
+		}
+	}
+	for i, r := range req {
+		if !found[i] {
+			return r.re
 		}
 	}
 	return nil

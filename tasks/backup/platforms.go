@@ -71,7 +71,7 @@ func ciscoSecrets() []SecretRule {
 		// The safety nets: any "password X", "secret X" or "key 0|7 X" a specific rule missed.
 		{Name: "password", Keyword: "password",
 			Pattern: `(?:^|\s)password` + ciscoType + ` ` + secretVal,
-			Skip:    `^\s*(?:no\s|password (?:encryption|strength-check|prompt|minimum|policy|secure-mode|lifetime|history)\b|service password)`,
+			Skip:    `^\s*(?:no\s|service password|ip ssh server algorithm)|\bpassword (?:encryption|strength-check|prompt|minimum|policy|secure-mode|lifetime|history|keyboard)\b`,
 			Hashed:  CiscoHashed},
 		{Name: "secret", Keyword: "secret",
 			Pattern: `(?:^|\s)secret` + ciscoType + ` ` + secretVal,
@@ -123,7 +123,8 @@ func builtinProfiles() []builtin {
 			SecretRule{Name: "ntp authentication key", Keyword: "ntp authentication-key",
 				Pattern: `^\s*ntp authentication-key \d+ \S+ ` + secretVal},
 		),
-		Begin: `^!Command: show running-config`,
+		Begin:    `^!Command: show running-config`,
+		Required: []string{`^version \d`, `^line vty\b`},
 	}
 	iosxr := Profile{
 		Platform: "cisco_iosxr",

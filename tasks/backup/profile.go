@@ -32,6 +32,10 @@ type Profile struct {
 	// End, when set, is a regular expression the last non-blank line of the cleaned
 	// configuration must match, e.g. `^end$` for IOS: a configuration without it is truncated.
 	End string
+	// Required are regular expressions that must each match some line of a complete
+	// configuration, for platforms without an end marker: NX-OS always prints its "line vty"
+	// near the end, so a configuration cut before it is refused.
+	Required []string
 	// BalancedBraces requires every "{" to be closed (Junos), outside quotes and comments.
 	BalancedBraces bool
 	// Errors are regular expressions of error banners in addition to the common ones
@@ -43,6 +47,7 @@ type Profile struct {
 
 type compiledProfile struct {
 	volatile []volatileRe
+	required []volatileRe
 	secrets  []SecretRule
 	keywords *keywordSet // the secrets' keywords
 	ruleBits []uint64    // per secret rule: its keyword's bit, 0 when it has to run on every line
@@ -72,6 +77,13 @@ func (p Profile) Compile() (*Profile, error) {
 			return nil, fmt.Errorf("backup: profile %s: volatile pattern: %w", p.Platform, err)
 		}
 		c.volatile = append(c.volatile, volatileRe{prefix: anchoredPrefix(v), re: re})
+	}
+	for _, v := range p.Required {
+		re, err := regexp.Compile(v)
+		if err != nil {
+			return nil, fmt.Errorf("backup: profile %s: required pattern: %w", p.Platform, err)
+		}
+		c.required = append(c.required, volatileRe{prefix: anchoredPrefix(v), re: re})
 	}
 	for _, r := range p.Secrets {
 		cr, err := r.compile()
@@ -139,6 +151,7 @@ func (p *Profile) compiled() *compiledProfile {
 // clone returns a copy sharing no slices with p, uncompiled.
 func (p Profile) clone() Profile {
 	p.Volatile = slices.Clone(p.Volatile)
+	p.Required = slices.Clone(p.Required)
 	p.Secrets = slices.Clone(p.Secrets)
 	p.Errors = slices.Clone(p.Errors)
 	p.c = nil
