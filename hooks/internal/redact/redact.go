@@ -130,16 +130,10 @@ func HostSecrets(h *inventory.Host) []string {
 	}
 	add(h.Password())
 	names := slices.Clone(connectionNames)
-	addNames := func(m map[string]*inventory.ConnectionOptions) {
-		for n := range m {
-			if !slices.Contains(names, n) {
-				names = append(names, n)
-			}
+	for _, n := range h.ConnectionNames() { // host, groups and defaults
+		if !slices.Contains(names, n) {
+			names = append(names, n)
 		}
-	}
-	addNames(h.ConnectionOptions)
-	for _, g := range h.AllGroups() {
-		addNames(g.ConnectionOptions)
 	}
 	for _, n := range names {
 		p := h.ConnectionParams(n)
@@ -151,16 +145,10 @@ func HostSecrets(h *inventory.Host) []string {
 		}
 	}
 	keys := slices.Clone(dataNames)
-	addKeys := func(m map[string]any) {
-		for k := range m {
-			if IsSecretName(k) && !slices.Contains(keys, k) {
-				keys = append(keys, k)
-			}
+	for k := range h.ExtendedData() { // host, groups and defaults, resolved
+		if IsSecretName(k) && !slices.Contains(keys, k) {
+			keys = append(keys, k)
 		}
-	}
-	addKeys(h.Data)
-	for _, g := range h.AllGroups() {
-		addKeys(g.Data)
 	}
 	for _, k := range keys {
 		if v, ok := h.Get(k); ok {

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -164,5 +165,20 @@ func BenchmarkHostRedact(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = Host(h).String(msg)
+	}
+}
+
+func TestHostSecretsFromDefaultsOnly(t *testing.T) {
+	d := &inventory.Defaults{
+		ConnectionOptions: map[string]*inventory.ConnectionOptions{"napalm": {Password: "DefConnPw1"}},
+		Data:              map[string]any{"snmp_ro_community": "DefCommunity1"},
+	}
+	h := &inventory.Host{Name: "r1"}
+	inventory.New([]*inventory.Host{h}, nil, d)
+	got := HostSecrets(h)
+	for _, want := range []string{"DefConnPw1", "DefCommunity1"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("HostSecrets misses %q set only in the defaults: %q", want, got)
+		}
 	}
 }
