@@ -195,7 +195,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			}
 		}
 	}
-	if o.inventory == "" && o.netbox.url == "" {
+	if o.simulated() {
 		if o.fleet < 1 {
 			return bad("-fleet %d: want at least 1 device", o.fleet)
 		}
@@ -215,3 +215,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	return o, nil
 }
+
+// simulated reports whether the run backs up the embedded simulated fleet.
+func (o *options) simulated() bool { return o.inventory == "" && o.netbox.url == "" }

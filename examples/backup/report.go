@@ -31,8 +31,8 @@ type tally struct {
 
 	ok, changed, failed, notRun, canceled int
 	byClass                               map[tasks.Class]int
-	failures                              []failure // failed and canceled hosts
-	notRunHosts                           []failure
+	failures                              []failure // failed hosts
+	notRunHosts                           []failure // not run, and stopped in flight by Ctrl-C
 
 	keepJSON bool
 	results  []indexedJSON
@@ -68,12 +68,14 @@ func (t *tally) add(r tasks.Result) {
 		class := tasks.Classify(r.Err)
 		f := failure{idx: idx, Host: r.Host, Class: class, Message: oneLine(r.Err), Attempts: r.Attempts}
 		if class == tasks.ClassCanceled {
+			// Stopped in flight by Ctrl-C: not a device failure, reported with the not-run hosts.
 			t.canceled++
+			t.notRunHosts = append(t.notRunHosts, f)
 		} else {
 			t.failed++
 			t.byClass[class]++
+			t.failures = append(t.failures, f)
 		}
-		t.failures = append(t.failures, f)
 	}
 	if t.keepJSON {
 		raw, err := json.Marshal(r)
@@ -181,7 +183,7 @@ func (rp *report) writeText(w io.Writer) {
 	mem := "Go heap peak " + mib(rp.peakHeap)
 	if rp.peakRSS > 0 {
 		who := ""
-		if o.inventory == "" {
+		if o.simulated() {
 			who = " (simulated fleet included)"
 		}
 		mem = "peak RSS " + mib(rp.peakRSS) + who + ", " + mem
@@ -192,7 +194,11 @@ func (rp *report) writeText(w io.Writer) {
 	}
 
 	rp.writeHosts(w, "failed hosts", t.failures)
-	rp.writeHosts(w, "hosts not run", t.notRunHosts)
+	notRunTitle := "hosts not run"
+	if t.canceled > 0 {
+		notRunTitle = "hosts not run or stopped"
+	}
+	rp.writeHosts(w, notRunTitle, t.notRunHosts)
 }
 
 func (rp *report) writeHosts(w io.Writer, title string, list []failure) {

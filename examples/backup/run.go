@@ -98,7 +98,7 @@ func (j *job) run(ctx context.Context) int {
 
 	// The inventory: the user's, or the embedded simulated fleet's, loaded the same way.
 	invDir, invLabel := o.inventory, o.inventory
-	if invDir == "" && o.netbox.url == "" {
+	if o.simulated() {
 		sf, err := startSimFleet(ctx, o, j.info)
 		if err != nil {
 			if ctx.Err() != nil {
