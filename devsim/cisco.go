@@ -113,9 +113,16 @@ func renderLines(lines []string, now time.Time, seed uint64) string {
 	return b.String()
 }
 
-// truncateConfig cuts a configuration text about 60% of the way through, at a line boundary.
+// truncateConfig cuts a configuration text about 60% of the way through, at the end of a line
+// inside a block (the next line is indented), so that neither an end marker nor balanced braces
+// make the rest look complete.
 func truncateConfig(text string) string {
 	cut := len(text) * 6 / 10
+	for i := cut; i > 0; i-- {
+		if text[i-1] == '\n' && i < len(text) && text[i] == ' ' {
+			return text[:i]
+		}
+	}
 	if i := strings.LastIndexByte(text[:cut], '\n'); i > 0 {
 		return text[:i+1]
 	}
