@@ -163,6 +163,7 @@ func TestFaultsThenNoChange(t *testing.T) {
 	mustMatch(t, "summary", `(?m)^  stale +3 `, out)
 	mustMatch(t, "summary", `[0-9.]+ hosts/s`, out)
 	mustMatch(t, "summary", `peak RSS [0-9.]+ MiB, Go heap peak [0-9.]+ MiB`, out)
+	mustMatch(t, "summary", `(?m)^  per host +median \S+, 95th percentile \S+, slowest \S+ \([a-z]+-[a-z]+-\d+\)$`, out)
 	for _, i := range []int{1, 2, 3} {
 		mustMatch(t, "failed hosts", `(?m)^  `+regexp.QuoteMeta(f.names[i])+` `, out)
 		if _, err := os.Stat(configFile(f, f.names[i])); err == nil {
@@ -247,6 +248,9 @@ func TestChangeMakesCommitAndDiff(t *testing.T) {
 	doc := decodeJSON(t, out)
 	if doc.Summary.Hosts != 10 || doc.Summary.OK != 10 || doc.Summary.Changed != 1 || doc.Summary.Unchanged != 9 {
 		t.Errorf("summary %+v, want 10 hosts, 10 ok, 1 changed", doc.Summary)
+	}
+	if hs := doc.Summary.HostSeconds; hs == nil || hs.Max <= 0 || hs.Median > hs.Max || hs.SlowestHost == "" {
+		t.Errorf("host_seconds %+v", hs)
 	}
 	if doc.Commit == nil || doc.Commit.Hash == "" || doc.Commit.Files != 1 {
 		t.Fatalf("commit %+v, want one with 1 file", doc.Commit)

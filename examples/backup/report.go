@@ -34,6 +34,10 @@ type tally struct {
 	failures                              []failure // failed hosts
 	notRunHosts                           []failure // not run, and stopped in flight by Ctrl-C
 
+	durations []float32 // seconds, of the hosts that ran
+	slowest   string
+	slowestD  time.Duration
+
 	keepJSON bool
 	results  []indexedJSON
 
@@ -55,6 +59,12 @@ func newTally(hosts []*inventory.Host, keepJSON bool) *tally {
 
 func (t *tally) add(r tasks.Result) {
 	idx := t.order[r.Host]
+	if r.Status != tasks.StatusNotRun {
+		t.durations = append(t.durations, float32(r.Duration.Seconds()))
+		if r.Duration > t.slowestD {
+			t.slowest, t.slowestD = r.Host, r.Duration
+		}
+	}
 	switch r.Status {
 	case tasks.StatusOK:
 		t.ok++
@@ -83,6 +93,32 @@ func (t *tally) add(r tasks.Result) {
 			raw, _ = json.Marshal(map[string]string{"host": r.Host, "error": "encoding the result: " + err.Error()})
 		}
 		t.results = append(t.results, indexedJSON{idx, raw})
+	}
+}
+
+// durationLine describes how long hosts took: the median, the 95th percentile and the slowest
+// host, which explains a run's wall time (one device that never answers holds it for -timeout).
+func (t *tally) durationLine() string {
+	if len(t.durations) == 0 {
+		return ""
+	}
+	d := slices.Clone(t.durations)
+	slices.Sort(d)
+	q := func(p float64) time.Duration {
+		return time.Duration(float64(d[int(p*float64(len(d)-1))]) * float64(time.Second))
+	}
+	return fmt.Sprintf("median %s, 95th percentile %s, slowest %s (%s)",
+		roundDur(q(0.5)), roundDur(q(0.95)), roundDur(t.slowestD), t.slowest)
+}
+
+func roundDur(d time.Duration) time.Duration {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(100 * time.Millisecond)
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	default:
+		return d.Round(time.Millisecond)
 	}
 }
 
@@ -188,6 +224,9 @@ func (rp *report) writeText(w io.Writer) {
 		}
 		mem = "peak RSS " + mib(rp.peakRSS) + who + ", " + mem
 	}
+	if line := t.durationLine(); line != "" {
+		fmt.Fprintf(w, "  per host           %s\n", line)
+	}
 	fmt.Fprintf(w, "  memory             %s\n", mem)
 	if rp.cpu > 0 {
 		fmt.Fprintf(w, "  cpu                %s (user+system, whole process)\n", rp.cpu.Round(10*time.Millisecond))
@@ -254,6 +293,15 @@ type jsonSummary struct {
 	PeakRSSBytes   uint64              `json:"peak_rss_bytes"`
 	PeakHeapBytes  uint64              `json:"peak_heap_bytes"`
 	CPUSeconds     float64             `json:"cpu_seconds"`
+	HostSeconds    *hostSeconds        `json:"host_seconds,omitempty"`
+}
+
+// hostSeconds are the distribution of the hosts' durations.
+type hostSeconds struct {
+	Median      float64 `json:"median"`
+	P95         float64 `json:"p95"`
+	Max         float64 `json:"max"`
+	SlowestHost string  `json:"slowest_host"`
 }
 
 func (rp *report) writeJSON(w io.Writer) error {
@@ -275,6 +323,12 @@ func (rp *report) writeJSON(w io.Writer) error {
 	}
 	for i, r := range t.results {
 		doc.Results[i] = r.raw
+	}
+	if len(t.durations) > 0 {
+		d := slices.Clone(t.durations)
+		slices.Sort(d)
+		doc.Summary.HostSeconds = &hostSeconds{Median: float64(d[(len(d)-1)/2]), P95: float64(d[int(0.95*float64(len(d)-1))]),
+			Max: t.slowestD.Seconds(), SlowestHost: t.slowest}
 	}
 	if !rp.o.dryRun && rp.commitErr == nil {
 		c := rp.commit
