@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gonorn/norn/devsim"
 )
 
 // syntheticConfig returns an IOS-style configuration of about size bytes for host i, with
@@ -123,4 +125,29 @@ func BenchmarkStoreCommit10k(b *testing.B) {
 	b.ReportMetric(float64(writeDur.Milliseconds())/n, "write-ms")
 	b.ReportMetric(float64(commitDur.Milliseconds())/n, "commit10k-ms")
 	b.ReportMetric(float64(recommitDur.Milliseconds())/n, "commit1pct-ms")
+}
+
+// BenchmarkPipelineDevsim: Clean, Redact and Check on the simulator's configurations of each
+// platform (about 20 KB, the fleet's typical size), as the task runs them per device.
+func BenchmarkPipelineDevsim(b *testing.B) {
+	ps := DefaultProfiles()
+	for _, pl := range devsimPlatforms {
+		b.Run(string(pl), func(b *testing.B) {
+			dev, err := devsim.Start(devsim.DeviceConfig{Name: "bench1", Platform: pl, Seed: 7, ConfigSize: 20 << 10})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer dev.Close()
+			raw := dev.RunningConfig()
+			p, _ := ps.Lookup(string(pl))
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				out := p.Redact(p.Clean(raw), RedactAll, "Adm1n-pw", "En4ble-Secret")
+				if err := p.Check(raw, out); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/device")
+		})
+	}
 }

@@ -120,7 +120,7 @@ func missingRequired(req []volatileRe, s string) *regexp.Regexp {
 		line, rest, _ := strings.Cut(s, "\n")
 		s = rest
 		for i, r := range req {
-			if !found[i] && (r.prefix == "" || strings.HasPrefix(line, r.prefix)) && r.re.MatchString(line) {
+			if !found[i] && r.match(line) {
 				found[i] = true
 				left--
 			}

@@ -86,11 +86,8 @@ func (p *Profile) Clean(raw string) string {
 }
 
 func isVolatile(vs []volatileRe, line string) bool {
-	for _, v := range vs {
-		if v.prefix != "" && !strings.HasPrefix(line, v.prefix) {
-			continue
-		}
-		if v.re.MatchString(line) {
+	for i := range vs {
+		if vs[i].match(line) {
 			return true
 		}
 	}

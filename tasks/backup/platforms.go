@@ -31,8 +31,11 @@ func ciscoSecrets() []SecretRule {
 			Pattern: ` auth (?:md5|sha\S*)(?: (?:encrypted|clear))? ` + secretVal},
 		{Name: "snmp v3 priv key", Keyword: "snmp-server user",
 			Pattern: ` priv(?: (?:3des|des56|des|aes(?:-?\d+)?(?: \d+)?))?(?: (?:encrypted|clear))? ` + secretVal},
-		{Name: "tacacs/radius key", Keyword: "key",
-			Pattern: `^\s*(?:tacacs-server|radius-server)\b(?: .*?)? key` + ciscoType + ` ` + secretVal,
+		{Name: "tacacs key", Keyword: "tacacs-server",
+			Pattern: `^\s*tacacs-server\b(?: .*?)? key` + ciscoType + ` ` + secretVal,
+			Hashed:  CiscoHashed},
+		{Name: "radius key", Keyword: "radius-server",
+			Pattern: `^\s*radius-server\b(?: .*?)? key` + ciscoType + ` ` + secretVal,
 			Hashed:  CiscoHashed},
 		{Name: "aaa server key", Keyword: "key",
 			Section: `^(?:tacacs server|radius server|tacacs-server host|radius-server host|aaa group server|aaa server)\b`,
@@ -41,7 +44,7 @@ func ciscoSecrets() []SecretRule {
 		{Name: "key-string", Keyword: "key-string",
 			Pattern: `\bkey-string(?: (?P<type>\d+|password|encrypted|clear))? ` + secretVal,
 			Hashed:  CiscoHashed},
-		{Name: "bgp neighbor password", Keyword: "neighbor",
+		{Name: "bgp neighbor password", Keyword: " password",
 			Pattern: `^\s*neighbor \S+ password` + ciscoType + ` ` + secretVal,
 			Hashed:  CiscoHashed},
 		{Name: "ospf authentication key", Keyword: "authentication-key",
@@ -155,6 +158,15 @@ func builtinProfiles() []builtin {
 		),
 		End: `^end$`,
 	}
+	// Junos statements whose value is a secret even without the "## SECRET-DATA" comment
+	// (e.g. "| display omit" or "no-comments" output); one rule each so that the keyword
+	// filter keeps the regular expressions off the other lines.
+	var junosStatements []SecretRule
+	for _, w := range []string{"secret", "authentication-key", "ascii-text", "hexadecimal", "simple-password",
+		"hello-authentication-key", "authentication-password", "privacy-password", "privacy-key", "shared-secret", "md5-key"} {
+		junosStatements = append(junosStatements, SecretRule{Name: w, Keyword: w + " ",
+			Pattern: `(?:^|\s)` + w + ` (?P<secret>"[^"]*"|[^\s;{]+);`, Hashed: JunosHashed})
+	}
 	junos := Profile{
 		Platform: "juniper_junos",
 		Command:  "show configuration | display omit",
@@ -163,15 +175,12 @@ func builtinProfiles() []builtin {
 			`^## Last changed: `,
 			`^\{(?:master|backup|primary|secondary|linecard|hadoop)(?::[\w-]+)?\}$`,
 		},
-		Secrets: []SecretRule{
+		Secrets: append([]SecretRule{
 			{Name: "SECRET-DATA", Keyword: "## SECRET-DATA",
 				Pattern: `(?P<secret>"[^"]*"|[^\s;]+);\s*## SECRET-DATA`,
 				Hashed:  JunosHashed},
 			{Name: "encrypted-password", Keyword: "encrypted-password",
 				Pattern: `\bencrypted-password (?P<secret>"[^"]*"|[^\s;]+)`,
-				Hashed:  JunosHashed},
-			{Name: "secret statements", Keyword: " ",
-				Pattern: `(?:^|\s)(?:secret|authentication-key|ascii-text|hexadecimal|simple-password|hello-authentication-key|authentication-password|privacy-password|shared-secret|pre-shared-key|md5-key) (?P<secret>"[^"]*"|[^\s;{]+);`,
 				Hashed:  JunosHashed},
 			{Name: "quoted key", Keyword: "key \"",
 				Pattern: `(?:^|\s)key (?P<secret>"[^"]*");`,
@@ -181,7 +190,7 @@ func builtinProfiles() []builtin {
 			{Name: "snmp community", Keyword: "community",
 				Section: `^snmp \{`,
 				Pattern: `^\s*community (?P<secret>"[^"]*"|[^\s;{]+)(?: \{|;)`},
-		},
+		}, junosStatements...),
 		End:            `^(?:\}|[^\s#/].*;)$`,
 		BalancedBraces: true,
 	}

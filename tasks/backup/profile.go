@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 // Profile says how to back up one platform: the command that prints the configuration, the
@@ -57,8 +59,122 @@ type compiledProfile struct {
 }
 
 type volatileRe struct {
-	prefix string // literal every match starts with (after ^), "" when unknown
+	prefix string     // literal every match starts with (after ^), "" when unknown
+	trim   bool       // the prefix comes after optional blanks (^\s*literal)
+	first  *[256]bool // the bytes a matching line can start with, nil when unknown
 	re     *regexp.Regexp
+}
+
+// newLineRe compiles a line pattern with its fast filters.
+func newLineRe(pattern string) (volatileRe, error) {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return volatileRe{}, err
+	}
+	lr := volatileRe{prefix: anchoredPrefix(pattern), first: firstBytes(pattern), re: re}
+	if rest, ok := strings.CutPrefix(pattern, `^\s*`); ok && lr.prefix == "" {
+		lr.prefix, lr.trim, lr.first = anchoredPrefix("^"+rest), true, nil
+	}
+	return lr, nil
+}
+
+// match reports whether line matches, skipping the regular expression when the filters
+// already tell it cannot.
+func (v *volatileRe) match(line string) bool {
+	if v.prefix != "" {
+		l := line
+		if v.trim {
+			l = strings.TrimLeft(line, " \t")
+		}
+		if !strings.HasPrefix(l, v.prefix) {
+			return false
+		}
+	}
+	if v.first != nil && (line == "" || !v.first[line[0]]) {
+		return false
+	}
+	return v.re.MatchString(line)
+}
+
+// firstBytes returns the set of bytes a line matching pattern (anchored with ^) can start
+// with, or nil when pattern is not anchored, may match an empty line, or may start with a
+// non-ASCII character.
+func firstBytes(pattern string) *[256]bool {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	re = re.Simplify()
+	subs := []*syntax.Regexp{re}
+	if re.Op == syntax.OpConcat {
+		subs = re.Sub
+	}
+	if len(subs) == 0 || (subs[0].Op != syntax.OpBeginText && subs[0].Op != syntax.OpBeginLine) {
+		return nil
+	}
+	var set [256]bool
+	if !firstOf(subs[1:], &set, 0) {
+		return nil
+	}
+	return &set
+}
+
+// firstOf adds to set the bytes the sequence subs can start with; false when it cannot tell
+// (or the sequence may be empty).
+func firstOf(subs []*syntax.Regexp, set *[256]bool, depth int) bool {
+	if len(subs) == 0 || depth > 20 {
+		return false
+	}
+	s, rest := subs[0], subs[1:]
+	with := func(inner []*syntax.Regexp) []*syntax.Regexp {
+		return append(slices.Clone(inner), rest...)
+	}
+	switch s.Op {
+	case syntax.OpLiteral:
+		if len(s.Rune) == 0 {
+			return firstOf(rest, set, depth+1)
+		}
+		r := s.Rune[0]
+		if r > 127 {
+			return false
+		}
+		set[r] = true
+		if s.Flags&syntax.FoldCase != 0 {
+			set[unicode.ToLower(r)], set[unicode.ToUpper(r)] = true, true
+		}
+		return true
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(s.Rune); i += 2 {
+			if s.Rune[i+1] > 127 {
+				return false
+			}
+			for r := s.Rune[i]; r <= s.Rune[i+1]; r++ {
+				set[r] = true
+			}
+		}
+		return true
+	case syntax.OpCapture:
+		return firstOf(with(s.Sub), set, depth+1)
+	case syntax.OpConcat:
+		return firstOf(with(s.Sub), set, depth+1)
+	case syntax.OpAlternate:
+		for _, alt := range s.Sub {
+			if !firstOf(with([]*syntax.Regexp{alt}), set, depth+1) {
+				return false
+			}
+		}
+		return true
+	case syntax.OpStar, syntax.OpQuest:
+		return firstOf(with(s.Sub), set, depth+1) && firstOf(rest, set, depth+1)
+	case syntax.OpPlus:
+		return firstOf(with(s.Sub), set, depth+1)
+	case syntax.OpRepeat:
+		if s.Min == 0 {
+			return firstOf(with(s.Sub), set, depth+1) && firstOf(rest, set, depth+1)
+		}
+		return firstOf(with(s.Sub), set, depth+1)
+	}
+	return false
 }
 
 // Compile checks the profile's patterns and returns a compiled copy ready for concurrent use.
@@ -72,18 +188,18 @@ func (p Profile) Compile() (*Profile, error) {
 	cp := p.clone()
 	c := &compiledProfile{}
 	for _, v := range p.Volatile {
-		re, err := regexp.Compile(v)
+		lr, err := newLineRe(v)
 		if err != nil {
 			return nil, fmt.Errorf("backup: profile %s: volatile pattern: %w", p.Platform, err)
 		}
-		c.volatile = append(c.volatile, volatileRe{prefix: anchoredPrefix(v), re: re})
+		c.volatile = append(c.volatile, lr)
 	}
 	for _, v := range p.Required {
-		re, err := regexp.Compile(v)
+		lr, err := newLineRe(v)
 		if err != nil {
 			return nil, fmt.Errorf("backup: profile %s: required pattern: %w", p.Platform, err)
 		}
-		c.required = append(c.required, volatileRe{prefix: anchoredPrefix(v), re: re})
+		c.required = append(c.required, lr)
 	}
 	for _, r := range p.Secrets {
 		cr, err := r.compile()
