@@ -2,10 +2,12 @@ package devsim
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -95,4 +97,107 @@ func TestConfigureAPI(t *testing.T) {
 	if err := d.SetConfigLine("hostname r10"); err != nil || d.Hostname() != "r10" {
 		t.Fatalf("hostname: %v %q", err, d.Hostname())
 	}
+}
+
+func TestFleetThousand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts 1,000 devices")
+	}
+	f, err := StartFleet(context.Background(), FleetConfig{N: 1000, Seed: 5, FaultRate: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports := map[string]bool{}
+	platforms := map[Platform]int{}
+	for _, d := range f.Devices() {
+		if ports[d.Addr()] {
+			t.Fatalf("two devices on %s", d.Addr())
+		}
+		ports[d.Addr()] = true
+		platforms[d.Platform()]++
+	}
+	if len(platforms) != 5 || platforms[CiscoIOSXE] != 200 {
+		t.Fatalf("platforms: %v", platforms)
+	}
+	if n := len(f.Faulty()); n != 50 {
+		t.Fatalf("%d faulty devices at rate 0.05", n)
+	}
+	// log in to a few devices of each platform, with strict host key checking
+	cb, err := knownhosts.New(f.KnownHostsPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	faulty := f.Faulty()
+	checked := 0
+	for _, d := range f.Devices() {
+		if _, bad := faulty[d.Name()]; bad || checked >= 25 {
+			continue
+		}
+		cfg := clientConfig("admin", ssh.Password("admin"))
+		cfg.HostKeyCallback = cb
+		c, err := ssh.Dial("tcp", d.Addr(), cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", d.Name(), err)
+		}
+		s, _ := c.NewSession()
+		out, err := s.Output("show version")
+		c.Close()
+		if err != nil || len(out) < 100 {
+			t.Fatalf("%s: show version: %v %q", d.Name(), err, out)
+		}
+		checked++
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// every listener is gone (goleak in TestMain checks the goroutines)
+	for addr := range ports {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			t.Fatalf("%s still accepts connections after Close", addr)
+		}
+		break
+	}
+}
+
+func TestFleetCancelledStart(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := StartFleet(ctx, FleetConfig{N: 50}); err == nil {
+		t.Fatal("a cancelled start succeeded")
+	}
+}
+
+func TestFleetConfigErrors(t *testing.T) {
+	for name, cfg := range map[string]FleetConfig{
+		"bad platform":  {N: 2, Platforms: []Platform{"cisco_ios"}},
+		"not loopback":  {N: 2, Host: "10.0.0.1"},
+		"bad rate":      {N: 2, FaultRate: 2},
+		"bad kind":      {N: 2, FaultRate: 0.5, FaultKinds: []FaultKind{"melt"}},
+		"unknown fault": {N: 2, Faults: map[string]Faults{"nosuch": {RejectAuth: true}}},
+	} {
+		if _, err := FleetDeviceConfigs(cfg); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	dcs, err := FleetDeviceConfigs(FleetConfig{N: 3, Seed: 1, Faults: map[string]Faults{"ams-nx-0002": {SilentShell: true}}})
+	if err != nil || !dcs[1].Faults.SilentShell || dcs[0].Platform != CiscoIOSXE || dcs[1].Name != "ams-nx-0002" {
+		t.Fatalf("%v %+v", err, dcs)
+	}
+}
+
+func TestFleetDistinctAddresses(t *testing.T) {
+	f, err := StartFleet(context.Background(), FleetConfig{N: 5, DistinctAddresses: true, Platforms: []Platform{AristaEOS}})
+	if err != nil {
+		t.Skipf("distinct loopback addresses are not available here: %v", err)
+	}
+	defer f.Close()
+	seen := map[string]bool{}
+	for _, d := range f.Devices() {
+		if seen[d.Host()] || !strings.HasPrefix(d.Host(), "127.1.") {
+			t.Fatalf("address %s", d.Host())
+		}
+		seen[d.Host()] = true
+	}
+	dial(t, f.Devices()[4], "admin", "admin").close()
 }

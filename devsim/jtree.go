@@ -2,7 +2,6 @@ package devsim
 
 import (
 	"fmt"
-	"html"
 	"strings"
 )
 
@@ -201,27 +200,34 @@ func (n *jnode) renderXML(b *strings.Builder, parent string, lvl int) {
 	ind := strings.Repeat("    ", lvl)
 	for _, ch := range n.children {
 		f := strings.Fields(ch.name)
-		elem, name := f[0], ""
+		elem, name := xmlName(f[0]), ""
 		switch {
 		case len(f) >= 2:
 			name = strings.Join(f[1:], " ")
 		case isIdentifier(parent, ch.name):
-			elem, name = parent, ch.name
+			elem, name = xmlName(parent), ch.name
 			if parent == "interfaces" {
 				elem = "interface"
 			}
 		}
 		if ch.leaf {
 			v := unquote(ch.value)
+			if strings.HasPrefix(v, "[ ") && strings.HasSuffix(v, " ]") {
+				// a list value: one element per item
+				for _, item := range strings.Fields(v[2 : len(v)-2]) {
+					fmt.Fprintf(b, "%s<%s>%s</%s>\n", ind, elem, escapeXML(item), elem)
+				}
+				continue
+			}
 			switch {
 			case name != "":
-				fmt.Fprintf(b, "%s<%s><name>%s</name></%s>\n", ind, elem, html.EscapeString(name), elem)
+				fmt.Fprintf(b, "%s<%s><name>%s</name></%s>\n", ind, elem, escapeXML(name), elem)
 			case v == "":
 				fmt.Fprintf(b, "%s<%s/>\n", ind, elem)
 			case multiValued[elem]:
-				fmt.Fprintf(b, "%s<%s><name>%s</name></%s>\n", ind, elem, html.EscapeString(v), elem)
+				fmt.Fprintf(b, "%s<%s><name>%s</name></%s>\n", ind, elem, escapeXML(v), elem)
 			default:
-				fmt.Fprintf(b, "%s<%s>%s</%s>\n", ind, elem, html.EscapeString(v), elem)
+				fmt.Fprintf(b, "%s<%s>%s</%s>\n", ind, elem, escapeXML(v), elem)
 			}
 			continue
 		}
@@ -232,13 +238,47 @@ func (n *jnode) renderXML(b *strings.Builder, parent string, lvl int) {
 			fmt.Fprintf(b, "%s    </%s>\n%s</family>\n", ind, name, ind)
 			continue
 		}
+		if name == "" && elem != "interfaces" && ch.allIdentifiers() {
+			// tacplus-server { 10.0.0.1 { ... } } is a list: <tacplus-server><name>10.0.0.1</name>...
+			ch.renderXML(b, elem, lvl)
+			continue
+		}
 		fmt.Fprintf(b, "%s<%s>\n", ind, elem)
 		if name != "" {
-			fmt.Fprintf(b, "%s    <name>%s</name>\n", ind, html.EscapeString(name))
+			fmt.Fprintf(b, "%s    <name>%s</name>\n", ind, escapeXML(name))
 		}
 		ch.renderXML(b, elem, lvl+1)
 		fmt.Fprintf(b, "%s</%s>\n", ind, elem)
 	}
+}
+
+// xmlName makes a statement keyword a valid XML element name.
+func xmlName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '.')
+		if !ok {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b)
+}
+
+// allIdentifiers reports whether every child of a container is a container named by an
+// instance name (a list of entries).
+func (n *jnode) allIdentifiers() bool {
+	if len(n.children) == 0 {
+		return false
+	}
+	for _, ch := range n.children {
+		if ch.leaf || strings.Contains(ch.name, " ") || !isIdentifier("", ch.name) {
+			return false
+		}
+	}
+	return true
 }
 
 // jtokens splits a Junos command line into words, keeping quoted strings whole (with quotes).

@@ -434,11 +434,22 @@ func (n *ncSession) configReply(req *rpcRequest, src string) []byte {
 
 // escapeXML escapes text for element content and attribute values (newlines stay as they are).
 func escapeXML(s string) string {
-	if !strings.ContainsAny(s, "&<>\"'\r") {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\n' && c != '\t' || c >= 0x80 || c == '&' || c == '<' || c == '>' || c == '"' || c == '\'' {
+			clean = false
+			break
+		}
+	}
+	if clean {
 		return s
 	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\n' && c != '\t' {
+			continue // not allowed in XML 1.0
+		}
 		switch s[i] {
 		case '&':
 			b.WriteString("&amp;")
