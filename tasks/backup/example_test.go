@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -150,4 +151,33 @@ func ExampleBackup() {
 	// +ip ssh version 2
 	//  end
 	// committed: norn backup: 1 changed, 0 unchanged, 0 failed of 1 hosts
+}
+
+// The status file remembers every host across runs: a program selects the hosts that failed
+// last time (-only-failed) or lists those without a backup for a day.
+func ExampleStore_OnlyFailed() {
+	dir, _ := os.MkdirTemp("", "norn-status-example-")
+	defer os.RemoveAll(dir)
+	store, _ := backup.Open(dir)
+	now := time.Date(2024, 11, 21, 9, 0, 0, 0, time.UTC)
+	store.SetStatus(backup.HostStatus{Host: "r1", LastSuccess: now})
+	store.SetStatus(backup.HostStatus{Host: "r2", LastSuccess: now.Add(-48 * time.Hour), LastFailure: now,
+		FailureClass: tasks.ClassTimeout, ConsecutiveFailures: 3})
+	if _, err := store.Commit("status"); err != nil { // no device file changed: saves status.json only
+		panic(err)
+	}
+
+	store, _ = backup.Open(dir) // a later run
+	only := store.OnlyFailed()
+	for _, name := range []string{"r1", "r2", "r3"} {
+		fmt.Println(name, "rerun:", only(&inventory.Host{Name: name}))
+	}
+	for _, st := range store.Stale(now, 24*time.Hour) {
+		fmt.Printf("%s: no backup for %s, %d failures (%s)\n", st.Host, now.Sub(st.LastSuccess), st.ConsecutiveFailures, st.FailureClass)
+	}
+	// Output:
+	// r1 rerun: false
+	// r2 rerun: true
+	// r3 rerun: false
+	// r2: no backup for 48h0m0s, 3 failures (timeout)
 }

@@ -381,6 +381,35 @@ func (s *Store) Put(host string, data []byte) (Entry, bool, error) {
 	return e, true, nil
 }
 
+// Remove forgets host: its configuration file leaves the work tree and, with the next Commit,
+// the repository's current tree (its history stays), and its status is dropped. Use it for
+// decommissioned devices, which would otherwise stay in the stale report. It reports whether
+// the store knew the host.
+func (s *Store) Remove(host string) (bool, error) {
+	name := FileName(host)
+	s.mu.Lock()
+	_, hadFile := s.files[name]
+	_, hadStatus := s.status[host]
+	if hadFile {
+		delete(s.files, name)
+		s.pending[name] = true
+	}
+	if hadStatus {
+		delete(s.status, host)
+		s.statusDirty = true
+	}
+	s.mu.Unlock()
+	if hadFile {
+		if err := os.Remove(filepath.Join(s.cfgDir, name)); err != nil && !os.IsNotExist(err) {
+			return true, fmt.Errorf("backup: remove %s: %w", host, err)
+		}
+		if err := syncDir(s.cfgDir); err != nil {
+			return true, err
+		}
+	}
+	return hadFile || hadStatus, nil
+}
+
 // Commit commits the device files written since the last commit, with the status file, in one
 // commit with message. When no device file changed it makes no commit (CommitInfo.Hash is
 // empty) but still saves the status file. Commit may run while workers Put: a write that

@@ -320,3 +320,36 @@ func TestFileName(t *testing.T) {
 }
 
 func plumbingHash(s string) plumbing.Hash { return plumbing.NewHash(s) }
+
+func TestStoreRemove(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	s.Put("old-rtr", []byte("hostname old-rtr\n"))
+	s.Put("r1", []byte("hostname r1\n"))
+	s.SetStatus(HostStatus{Host: "old-rtr"})
+	c1, _ := s.Commit("run")
+	if ok, err := s.Remove("old-rtr"); !ok || err != nil {
+		t.Fatalf("Remove: %v %v", ok, err)
+	}
+	if ok, _ := s.Remove("never-seen"); ok {
+		t.Errorf("Remove of an unknown host reported true")
+	}
+	c2, err := s.Commit("decommission old-rtr")
+	if err != nil || !c2.Committed() || c2.Hash == c1.Hash {
+		t.Fatalf("commit after Remove: %+v %v", c2, err)
+	}
+	files := committedFiles(t, dir)
+	if _, ok := files["configs/old-rtr"]; ok || files["configs/r1"] == "" {
+		t.Errorf("files after Remove: %v", files)
+	}
+	if _, err := os.Stat(s.Path("old-rtr")); !os.IsNotExist(err) {
+		t.Errorf("work-tree file kept")
+	}
+	s2 := openStore(t, dir)
+	if _, ok := s2.Status("old-rtr"); ok || len(s2.Hosts()) != 1 {
+		t.Errorf("after reopen: hosts %v", s2.Hosts())
+	}
+	if out, ok := gitCLI(t, dir, "status", "--porcelain"); ok && out != "" {
+		t.Errorf("git status not clean:\n%s", out)
+	}
+}
