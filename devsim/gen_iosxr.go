@@ -76,9 +76,12 @@ func (g *gen) iosxr() []string {
 		ifs.add("!")
 	}
 	var prefixes []string
+	prefixBytes := 0
 	addPrefix := func() {
 		bits := 16 + r.IntN(9)
-		prefixes = append(prefixes, fmt.Sprintf("  %s/%d le 32", g.subnet(bits), bits))
+		p := fmt.Sprintf("  %s/%d le 32", g.subnet(bits), bits)
+		prefixes = append(prefixes, p)
+		prefixBytes += len(p) + 2
 	}
 	for i := 0; i < 3+r.IntN(5); i++ {
 		addPrefix()
@@ -110,13 +113,7 @@ func (g *gen) iosxr() []string {
 	}
 	routing.add("!")
 	tail.addAll("xml agent tty", "!", "netconf-yang agent", " ssh", "!", "ssh server v2", "ssh server vrf MGMT", "ssh server netconf vrf default")
-	setsSize := func() int {
-		n := len("prefix-set PS-CUSTOMERS\nend-set\n!\n")
-		for _, p := range prefixes {
-			n += len(p) + 2
-		}
-		return n
-	}
+	setsSize := func() int { return len("prefix-set PS-CUSTOMERS\nend-set\n!\n") + prefixBytes }
 	body := func() int { return totalSize(head, ifs, routing, tail) + setsSize() + 200 }
 	if budget := g.cfg.ConfigSize - body(); budget > 0 {
 		start := ifs.size

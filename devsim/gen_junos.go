@@ -114,9 +114,11 @@ func (g *gen) junos() *jnode {
 
 	po := root.c("policy-options")
 	pl := po.c("prefix-list PL-CUSTOMERS")
-	addPL := func() {
+	addPL := func() int {
 		bits := 16 + r.IntN(9)
-		pl.flag(fmt.Sprintf("%s/%d", g.subnet(bits), bits))
+		p := fmt.Sprintf("%s/%d", g.subnet(bits), bits)
+		pl.children = append(pl.children, &jnode{name: p, leaf: true})
+		return 8 + len(p) + 2 // "        10.1.0.0/16;\n"
 	}
 	for i := 0; i < 3+r.IntN(5); i++ {
 		addPL()
@@ -136,26 +138,26 @@ func (g *gen) junos() *jnode {
 	// grow to the target size: more logical units and prefix-list entries
 	size := len(root.render(0))
 	if budget := g.cfg.ConfigSize - size; budget > 0 {
-		unitBytes := 0
 		unit := 100
 		var trunk *jnode
-		for unitBytes < budget*6/10 {
+		for added := 0; added < budget*6/10; unit++ {
 			if trunk == nil || unit%50 == 0 {
-				trunk = ifs.c(fmt.Sprintf("xe-0/1/%d", unit/50))
+				trunk = &jnode{name: fmt.Sprintf("xe-0/1/%d", unit/50)}
+				ifs.children = append(ifs.children, trunk)
 				trunk.flag("vlan-tagging")
+				added += len("    xe-0/1/0 {\n        vlan-tagging;\n    }\n")
 			}
-			u := trunk.c(fmt.Sprintf("unit %d", unit))
+			u := &jnode{name: fmt.Sprintf("unit %d", unit)}
+			trunk.children = append(trunk.children, u)
 			u.set("description", g.desc())
 			u.set("vlan-id", fmt.Sprint(unit))
 			a, _ := g.hostIn(29)
 			u.c("family inet").set("address", a+"/29")
-			unitBytes += 190
-			unit++
+			added += len((&jnode{children: []*jnode{u}}).render(2))
 		}
 		size = len(root.render(0))
 		for size < g.cfg.ConfigSize {
-			addPL()
-			size += 34
+			size += addPL()
 		}
 	}
 	return root
