@@ -153,4 +153,3 @@ func BenchmarkGenerateConfig(b *testing.B) {
 		})
 	}
 }
-
