@@ -28,6 +28,9 @@ func openerFor(openers []opener, ctx []ctxFrame, line string) (string, bool) {
 			continue
 		}
 		if l == o.prefix || strings.HasPrefix(l, o.prefix+" ") {
+			if o.prompt == "config-if" && strings.Contains(l, ".") {
+				return "config-subif", true
+			}
 			return o.prompt, true
 		}
 	}
@@ -168,4 +171,33 @@ func interfacesOf(lines []string) []ifaceInfo {
 		}
 	}
 	return out
+}
+
+// ifaceKeywords are the commands of the interface configuration sub-mode (all platforms'
+// together); a line there that starts with anything else is rejected with the platform's error.
+var ifaceKeywords = []string{
+	"access-group", "arp", "bandwidth", "bfd", "bundle", "carrier-delay", "cdp", "channel-group", "dampening",
+	"default", "delay", "description", "dot1q", "duplex", "encapsulation", "error-disable", "evpn", "flowcontrol",
+	"hold-queue", "ip", "ipv4", "ipv6", "isis", "keepalive", "l2transport", "lacp", "link", "lldp", "load-interval",
+	"logging", "mac", "mac-address", "media-type", "medium", "mpls", "mtu", "negotiation", "nv", "ospf", "pim",
+	"priority-flow-control", "qos", "service-instance", "service-policy", "shutdown", "speed", "spanning-tree",
+	"standby", "storm-control", "switchport", "tunnel", "udld", "vlan", "vpc", "vrf", "vrrp", "xconnect", "mop",
+	"autostate", "management", "no", "exit", "end", "do", "show", "root", "commit", "abort", "ptp", "sflow",
+}
+
+var ifaceTree = func() *cmdTree {
+	var specs []cmdSpec
+	for _, k := range ifaceKeywords {
+		specs = append(specs, cmdSpec{k + " [LINE]", "line"})
+	}
+	return newCmdTree(specs...)
+}()
+
+// isIfaceMode reports whether the innermost sub-mode is an interface's.
+func isIfaceMode(ctx []ctxFrame) bool {
+	if len(ctx) == 0 {
+		return false
+	}
+	p := ctx[len(ctx)-1].prompt
+	return strings.HasPrefix(p, "config-if") || strings.HasPrefix(p, "config-subif")
 }

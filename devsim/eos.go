@@ -113,7 +113,7 @@ func (eosDialect) prompt(s *session) string {
 func eosPromptName(base, line string) string {
 	f := strings.Fields(line)
 	switch base {
-	case "config-if":
+	case "config-if", "config-subif":
 		if len(f) > 1 {
 			return "config-if-" + eosIfShort(f[1])
 		}
@@ -294,6 +294,12 @@ func (dl eosDialect) configLine(s *session, line string) {
 			return
 		}
 		if !isTopOpener(eosOpeners, t) && !eosGlobalOnly[firstWord(lower)] && !strings.HasPrefix(lower, "show ") && !strings.HasPrefix(lower, "do ") {
+			if isIfaceMode(s.ctx) {
+				if p := ifaceTree.parse(t); p.err != parseOK {
+					eosError(s, p)
+					return
+				}
+			}
 			dl.apply(s, t)
 			return
 		}

@@ -404,6 +404,12 @@ func (dl iosxeDialect) configLine(s *session, line string) {
 			return
 		}
 		if !isTopOpener(iosxeOpeners, t) && !iosxeGlobalOnly[firstWord(lower)] {
+			if isIfaceMode(s.ctx) {
+				if p := ifaceTree.parse(t); p.err != parseOK {
+					s.fail(caret(s.promptWidth()+p.caret) + "% Invalid input detected at '^' marker.\n\n")
+					return
+				}
+			}
 			dl.applyLine(s, t)
 			return
 		}

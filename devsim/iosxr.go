@@ -248,6 +248,12 @@ func (dl iosxrDialect) configLine(s *session, line string) {
 				return
 			}
 			if !isTopOpener(iosxrOpeners, t) && !iosxrGlobalOnly[firstWord(lower)] {
+				if isIfaceMode(s.ctx) {
+					if p := ifaceTree.parse(t); p.err != parseOK {
+						iosxrError(s, p, t)
+						return
+					}
+				}
 				dl.apply(s, t)
 				return
 			}

@@ -284,7 +284,13 @@ func (dl nxosDialect) configLine(s *session, line string) {
 			dl.open(s, t, prompt)
 			return
 		}
-		if !isTopOpener(nxosOpeners, t) && !nxosGlobalOnly[firstWord(lower)] && nxosConfigTree.parse(t).action != "show running-config" && !strings.HasPrefix(lower, "show ") {
+		if !isTopOpener(nxosOpeners, t) && !nxosGlobalOnly[firstWord(lower)] && !strings.HasPrefix(lower, "show ") {
+			if isIfaceMode(s.ctx) {
+				if p := ifaceTree.parse(t); p.err != parseOK {
+					nxosError(s, p, t, s.promptWidth())
+					return
+				}
+			}
 			dl.apply(s, t)
 			return
 		}
