@@ -27,6 +27,7 @@ type IncompleteError struct {
 	Reason string
 }
 
+// Error names the host (when known), the platform and the reason.
 func (e *IncompleteError) Error() string {
 	if e.Host == "" {
 		return fmt.Sprintf("incomplete %s configuration: %s", e.Platform, e.Reason)
