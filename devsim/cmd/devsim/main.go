@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -42,14 +43,19 @@ func (f faultFlags) Set(v string) error {
 }
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "devsim:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run runs the fleet until ctx is done.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("devsim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	n := fs.Int("n", 200, "number of devices")
 	platforms := fs.String("platforms", "", "comma-separated platforms (default all: cisco_iosxe,cisco_nxos,cisco_iosxr,arista_eos,juniper_junos)")
 	seed := fs.Uint64("seed", 0, "seed for names, configurations, host keys and random faults")
@@ -107,11 +113,9 @@ func run(args []string) error {
 		}
 	}
 	if *verbose {
-		l := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).Level(zerolog.DebugLevel).With().Timestamp().Logger()
+		l := zerolog.New(zerolog.ConsoleWriter{Out: stderr}).Level(zerolog.DebugLevel).With().Timestamp().Logger()
 		cfg.Logger = &l
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	start := time.Now()
 	fleet, err := devsim.StartFleet(ctx, cfg)
 	if err != nil {
@@ -128,23 +132,23 @@ func run(args []string) error {
 	for _, d := range devs {
 		lo, hi = min(lo, d.Port()), max(hi, d.Port())
 	}
-	fmt.Printf("devsim: %d devices listening on %s (ports %d-%d), started in %s\n", len(devs), listenDesc(cfg), lo, hi, time.Since(start).Round(time.Millisecond))
-	fmt.Printf("devsim: known_hosts: %s\n", fleet.KnownHostsPath())
+	fmt.Fprintf(stdout, "devsim: %d devices listening on %s (ports %d-%d), started in %s\n", len(devs), listenDesc(cfg), lo, hi, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "devsim: known_hosts: %s\n", fleet.KnownHostsPath())
 	if *inventory != "" {
-		fmt.Printf("devsim: inventory: %s (hosts.yaml, groups.yaml, defaults.yaml)\n", *inventory)
+		fmt.Fprintf(stdout, "devsim: inventory: %s (hosts.yaml, groups.yaml, defaults.yaml)\n", *inventory)
 	}
 	if fl := fleet.Faulty(); len(fl) > 0 {
-		fmt.Printf("devsim: %d devices inject faults\n", len(fl))
+		fmt.Fprintf(stdout, "devsim: %d devices inject faults\n", len(fl))
 	}
 	if *list {
 		for _, d := range devs {
-			fmt.Printf("%s\t%s\t%s\t%s\n", d.Name(), d.Platform(), d.Addr(), d.Faults())
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", d.Name(), d.Platform(), d.Addr(), d.Faults())
 		}
 	}
-	fmt.Println("devsim: running until SIGINT or SIGTERM")
+	fmt.Fprintln(stdout, "devsim: running until SIGINT or SIGTERM")
 	<-ctx.Done()
 	st := fleet.Stats()
-	fmt.Printf("devsim: stopping: %d connections, %d logins, %d auth failures, %d sessions, %d commands, %d configuration reads\n",
+	fmt.Fprintf(stdout, "devsim: stopping: %d connections, %d logins, %d auth failures, %d sessions, %d commands, %d configuration reads\n",
 		st.Connections, st.Logins, st.AuthFailures, st.Sessions, st.Commands, st.ConfigReads)
 	return nil
 }
@@ -162,19 +166,4 @@ func joinKinds() string {
 		s = append(s, string(k))
 	}
 	return strings.Join(s, ",")
-}
-
-// raiseFileLimit raises the soft limit of open files to the hard limit: every device is a
-// listening socket.
-func raiseFileLimit() {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return
-	}
-	if lim.Cur < lim.Max {
-		lim.Cur = lim.Max
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-			fmt.Fprintln(os.Stderr, "devsim: cannot raise the open files limit:", err)
-		}
-	}
 }
