@@ -408,16 +408,21 @@ func insertAt(lines []string, pos int, add ...string) []string {
 }
 
 // editConfig changes the running configuration with fn under the device's lock and records the
-// change. fn gets a private copy it may modify and returns the new configuration.
+// change (time, user, counter) unless fn changed nothing. fn gets a private copy it may modify
+// and returns the new configuration.
 func (d *Device) editConfig(user string, fn func(c *config) *config) {
 	d.mu.Lock()
-	var cur *config
+	var orig *config
 	if d.st != nil && d.st.cfg != nil {
-		cur = d.st.cfg.clone()
+		orig = d.st.cfg
 	} else {
-		cur = d.generate()
+		orig = d.generate()
 	}
-	next := fn(cur)
+	next := fn(orig.clone())
+	if next.equal(orig) {
+		d.mu.Unlock()
+		return
+	}
 	st := d.stateLocked()
 	st.cfg = next
 	st.lastChange = time.Now().UTC()

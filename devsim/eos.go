@@ -221,7 +221,7 @@ func (dl eosDialect) run(s *session, p parsed) string {
 	case "show version":
 		return eosShowVersion(d)
 	case "show running-config":
-		d.stats.configReads.Add(1)
+		s.countConfigRead()
 		return eosShowRun(d, "running-config", d.currentConfig())
 	case "show startup-config":
 		return eosShowRun(d, "startup-config", d.startupConfig())

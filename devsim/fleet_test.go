@@ -97,6 +97,10 @@ func TestConfigureAPI(t *testing.T) {
 	if err := d.SetConfigLine("hostname r10"); err != nil || d.Hostname() != "r10" {
 		t.Fatalf("hostname: %v %q", err, d.Hostname())
 	}
+	// API reads are not counted as clients' reads; API changes are changes
+	if st := d.Stats(); st.ConfigReads != 0 || st.ConfigChanges != 3 || st.Commands != 0 {
+		t.Fatalf("stats: %+v", st)
+	}
 }
 
 func TestFleetThousand(t *testing.T) {

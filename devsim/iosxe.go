@@ -300,7 +300,7 @@ func (dl iosxeDialect) run(s *session, p parsed) (string, bool) {
 		}
 		return b.String(), true
 	case "show running-config":
-		d.stats.configReads.Add(1)
+		s.countConfigRead()
 		return dl.showRun(s, p), true
 	case "show startup-config":
 		return dl.showStartup(s), true

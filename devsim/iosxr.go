@@ -159,7 +159,7 @@ func (dl iosxrDialect) run(s *session, p parsed) string {
 	case "show version":
 		return iosxrShowVersion(d)
 	case "show running-config":
-		d.stats.configReads.Add(1)
+		s.countConfigRead()
 		return iosxrShowRun(s, d.currentConfig(), p)
 	}
 	return ""
@@ -293,7 +293,7 @@ func (dl iosxrDialect) configLine(s *session, line string) {
 		return
 	case "show running-config":
 		s.print(xrStampLine())
-		s.d.stats.configReads.Add(1)
+		s.countConfigRead()
 		s.output(iosxrShowRun(s, s.d.currentConfig(), p))
 		return
 	case "show configuration":

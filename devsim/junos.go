@@ -216,7 +216,7 @@ func (dl junosDialect) opLine(s *session, line string) {
 	case "show interfaces terse":
 		text = dl.showTerse(s)
 	case "show configuration":
-		d.stats.configReads.Add(1)
+		s.countConfigRead()
 		cfg := d.currentConfig().junos
 		var path []string
 		if len(p.args) > 0 {

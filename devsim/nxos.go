@@ -190,7 +190,7 @@ func (dl nxosDialect) run(s *session, p parsed) string {
 	case "show version":
 		return nxosShowVersion(d, s.hostname())
 	case "show running-config":
-		d.stats.configReads.Add(1)
+		s.countConfigRead()
 		return nxosShowRun(d, "running-config", d.currentConfig())
 	case "show startup-config":
 		return nxosShowRun(d, "startup-config", d.startupConfig())

@@ -441,3 +441,10 @@ func filterOutput(text string, pipes []string) (string, string, bool) {
 	}
 	return text, "", true
 }
+
+// countConfigRead counts a configuration shown to a client (not to Device.RunningConfig).
+func (s *session) countConfigRead() {
+	if s.w != nil {
+		s.d.stats.configReads.Add(1)
+	}
+}
