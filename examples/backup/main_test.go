@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -680,5 +682,21 @@ func TestAlertingHooks(t *testing.T) {
 		if strings.Contains(s, secret) {
 			t.Errorf("%s contains the webhook secret", what)
 		}
+	}
+}
+
+// TestDryRunWithoutRepository: a dry run against an -out that does not exist yet reports every
+// host as a change and creates nothing.
+func TestDryRunWithoutRepository(t *testing.T) {
+	f := newFixture(t, 4, nil)
+	out := filepath.Join(t.TempDir(), "not-yet")
+	var stdout, stderr bytes.Buffer
+	code := runWith(context.Background(), []string{"-inventory", f.inv, "-out", out, "-progress", "off", "-dry-run"}, &stdout, &stderr, nil)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	mustMatch(t, "dry run", `(?m)^  ok +4 +would change 4, unchanged 0$`, stdout.String())
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a dry run created %s (stat: %v)", out, err)
 	}
 }

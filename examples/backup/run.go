@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"runtime/pprof"
 	"strings"
@@ -131,7 +132,17 @@ func (j *job) run(ctx context.Context) int {
 		}
 	}
 
-	store, err := backup.OpenStore(backup.StoreConfig{Dir: o.out})
+	storeDir := o.out
+	if _, statErr := os.Stat(o.out); o.dryRun && errors.Is(statErr, fs.ErrNotExist) {
+		// A dry run writes nothing: with no repository yet, compare against an empty one.
+		tmp, err := os.MkdirTemp("", "norn-backup-dry-run-")
+		if err != nil {
+			return j.fail("%v", err)
+		}
+		defer os.RemoveAll(tmp)
+		storeDir = tmp
+	}
+	store, err := backup.OpenStore(backup.StoreConfig{Dir: storeDir})
 	if err != nil {
 		return j.fail("-out %s: %v", o.out, err)
 	}

@@ -212,6 +212,8 @@ func (b *Backup) Task(ctx context.Context, t *tasks.Task) (tasks.Result, error) 
 		var ie *IncompleteError
 		if errors.As(err, &ie) {
 			ie.Host = host
+			_, had := b.store.Stat(host)
+			ie.NoLastGood = !had
 		}
 		err = tasks.WithClass(ClassIncomplete, err)
 		b.record(host, platform, t.DryRun, prof, err, lits)
@@ -409,8 +411,11 @@ type Summary struct {
 	Changed int `json:"changed"`
 	// Unchanged counts the hosts whose configuration did not change.
 	Unchanged int `json:"unchanged"`
-	// Failed counts the failed hosts, by class in ByClass.
-	Failed  int                 `json:"failed"`
+	// Failed counts the failed hosts (not-run hosts excluded), by class in ByClass.
+	Failed int `json:"failed"`
+	// NotRun counts the hosts never started (run cancelled or stopped early); they are neither
+	// in Failed nor in ByClass.
+	NotRun  int                 `json:"not_run"`
 	ByClass map[tasks.Class]int `json:"by_class,omitempty"`
 	// ChangedHosts and FailedHosts list them, sorted by host.
 	ChangedHosts []string     `json:"changed_hosts,omitempty"`
@@ -432,6 +437,8 @@ func summarize(run map[string]*outcome, only func(string) bool) Summary {
 		}
 		s.Hosts++
 		switch {
+		case o.err != nil && o.class == tasks.ClassNotRun:
+			s.NotRun++
 		case o.err != nil:
 			s.Failed++
 			s.ByClass[o.class]++
@@ -450,9 +457,14 @@ func summarize(run map[string]*outcome, only func(string) bool) Summary {
 	return s
 }
 
-// String is the summary's first line: "3 changed, 195 unchanged, 2 failed of 200 hosts".
+// String is the summary's first line: "3 changed, 195 unchanged, 2 failed of 200 hosts", with
+// ", N not run" before "of" when some hosts never started.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d changed, %d unchanged, %d failed of %d hosts", s.Changed, s.Unchanged, s.Failed, s.Hosts)
+	notRun := ""
+	if s.NotRun > 0 {
+		notRun = fmt.Sprintf(", %d not run", s.NotRun)
+	}
+	return fmt.Sprintf("%d changed, %d unchanged, %d failed%s of %d hosts", s.Changed, s.Unchanged, s.Failed, notRun, s.Hosts)
 }
 
 // listCap bounds the host lists in a commit message.

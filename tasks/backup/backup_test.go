@@ -219,6 +219,9 @@ func TestBackupLifecycle(t *testing.T) {
 	if after, _ := os.ReadFile(b.Store().Path("edge-rtr-01")); string(after) != string(iosBefore) {
 		t.Errorf("a truncated configuration touched the last good copy")
 	}
+	if msg := res["edge-rtr-01"].Err.Error(); !strings.Contains(msg, "(last good copy kept)") {
+		t.Errorf("run 3 edge-rtr-01: %q does not say the last good copy was kept", msg)
+	}
 	if s := b.Summary(); s.Changed != 1 || s.Failed != 4 || s.ByClass[ClassIncomplete] != 3 {
 		t.Errorf("summary: %+v", s)
 	}
@@ -394,13 +397,14 @@ func TestBackupUnknownPlatform(t *testing.T) {
 	b.Commit(context.Background())
 }
 
-// TestBackupRecordResult: hosts that never reached the task are recorded as failed.
+// TestBackupRecordResult: hosts that never reached the task are recorded as failing in the
+// status (so -only-failed takes them next time) and counted as not run in the summary.
 func TestBackupRecordResult(t *testing.T) {
 	clk := &clock{t: time.Date(2024, 11, 21, 9, 0, 0, 0, time.UTC)}
 	b := newTestBackup(t, t.TempDir(), newFakeFleet(), clk, nil)
 	b.RecordResult(tasks.Result{Host: "r9", Status: tasks.StatusNotRun, Err: tasks.ErrNotRun})
 	b.RecordResult(tasks.Result{Host: "r8", Status: tasks.StatusOK})
-	if s := b.Summary(); s.Failed != 1 || s.ByClass[tasks.ClassNotRun] != 1 || s.Hosts != 1 {
+	if s := b.Summary(); s.Failed != 0 || s.NotRun != 1 || s.Hosts != 1 || !strings.Contains(s.String(), "1 not run of 1 hosts") {
 		t.Fatalf("summary: %+v", s)
 	}
 	if _, err := b.Commit(context.Background()); err != nil {

@@ -25,6 +25,8 @@ type IncompleteError struct {
 	Platform string
 	// Reason says what is missing or wrong.
 	Reason string
+	// NoLastGood is set when the store held no earlier copy of the host (its first backup).
+	NoLastGood bool
 }
 
 // Error names the host (when known), the platform and the reason.
@@ -32,7 +34,11 @@ func (e *IncompleteError) Error() string {
 	if e.Host == "" {
 		return fmt.Sprintf("incomplete %s configuration: %s", e.Platform, e.Reason)
 	}
-	return fmt.Sprintf("host %s: incomplete %s configuration: %s (last good copy kept)", e.Host, e.Platform, e.Reason)
+	kept := "last good copy kept"
+	if e.NoLastGood {
+		kept = "no earlier copy to keep"
+	}
+	return fmt.Sprintf("host %s: incomplete %s configuration: %s (%s)", e.Host, e.Platform, e.Reason, kept)
 }
 
 // Unwrap returns ErrIncomplete.
