@@ -56,7 +56,7 @@ func TestFleetInventoryAndKnownHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	kh := defaults.ConnectionOptions["scrapli"].Extras["ssh_known_hosts_file"].(string)
-	if kh != f.KnownHostsPath() || defaults.ConnectionOptions["scrapli"].Extras["auth_secondary"] != "enable" {
+	if kh != filepath.Join(dir, "known_hosts") || defaults.ConnectionOptions["scrapli"].Extras["auth_secondary"] != "enable" {
 		t.Fatalf("defaults: %+v", defaults)
 	}
 	cb, err := knownhosts.New(kh)

@@ -50,7 +50,8 @@ var platformVendor = map[Platform][2]string{
 //   - groups.yaml: a group per platform (platform, data: vendor, os) and per site (data: site).
 //   - defaults.yaml: username, password, and connection_options "scrapli" and "netconf" with
 //     extras auth_secondary (the enable secret; scrapli only), auth_strict_key (true) and
-//     ssh_known_hosts_file (the fleet's known_hosts file, absolute).
+//     ssh_known_hosts_file (the absolute path of dir/known_hosts).
+//   - known_hosts: the fleet's host keys, one line per device ("[127.0.0.1]:port ssh-ed25519 ...").
 //
 // The files hold the fleet's passwords in clear text, as a lab inventory does; they are written
 // with mode 0600.
@@ -79,8 +80,23 @@ func (f *Fleet) WriteInventory(dir string) error {
 		}
 		hosts[c.Name] = invHost{Hostname: d.Host(), Port: d.Port(), Platform: string(c.Platform), Groups: g, Data: data}
 	}
+	// a copy of the fleet's known_hosts beside the inventory, so that the directory has
+	// everything a client needs
+	b, err := os.ReadFile(f.knownHosts)
+	if err != nil {
+		return fmt.Errorf("devsim: write inventory: %w", err)
+	}
+	kh, err := filepath.Abs(filepath.Join(dir, "known_hosts"))
+	if err != nil {
+		return fmt.Errorf("devsim: write inventory: %w", err)
+	}
+	if kh != f.knownHosts {
+		if err := os.WriteFile(kh, b, 0o644); err != nil {
+			return fmt.Errorf("devsim: write inventory: %w", err)
+		}
+	}
 	extras := func(secondary bool) map[string]any {
-		e := map[string]any{"auth_strict_key": true, "ssh_known_hosts_file": f.knownHosts}
+		e := map[string]any{"auth_strict_key": true, "ssh_known_hosts_file": kh}
 		if secondary {
 			e["auth_secondary"] = f.cfg.EnableSecret
 		}

@@ -206,11 +206,8 @@ func (dl iosxeDialect) execLine(s *session, line string, m mode) {
 		return
 	}
 	if len(pipes) > 0 {
-		var bad string
 		var good bool
-		text, bad, good = filterOutput(text, pipes)
-		if !good {
-			_ = bad
+		if text, _, good = filterOutput(text, pipes); !good {
 			s.fail(caret(s.promptWidth()+len(cmd)+3) + "% Invalid input detected at '^' marker.\n\n")
 			return
 		}

@@ -119,7 +119,7 @@ func (dl junosDialect) exec(s *session, line string) {
 }
 
 // pipes applies Junos output pipes; it reports false for an unknown one.
-func (dl junosDialect) pipes(s *session, text string, pipes []string, tree *jnode, setForm bool) (string, bool) {
+func (dl junosDialect) pipes(s *session, text string, pipes []string, tree *jnode) (string, bool) {
 	var rest []string
 	for _, p := range pipes {
 		f := strings.Fields(p)
@@ -144,7 +144,6 @@ func (dl junosDialect) pipes(s *session, text string, pipes []string, tree *jnod
 			rest = append(rest, p)
 		}
 	}
-	_ = setForm
 	if len(rest) > 0 {
 		var ok bool
 		if text, _, ok = filterOutput(text, rest); !ok {
@@ -231,7 +230,7 @@ func (dl junosDialect) opLine(s *session, line string) {
 		}
 		text, tree = dl.showTree(s, cfg, path, true)
 	}
-	out, ok := dl.pipes(s, text, pipes, tree, false)
+	out, ok := dl.pipes(s, text, pipes, tree)
 	if !ok {
 		s.fail(caret(s.promptWidth()+len(cmd)+3) + "syntax error, expecting <command>.\n")
 		return
@@ -461,7 +460,7 @@ func (dl junosDialect) configLine(s *session, line string) {
 		}
 		path := append(append([]string{}, s.jpath...), words...)
 		text, tree := dl.showTree(s, dl.candidate(s), path, false)
-		out, ok := dl.pipes(s, text, pipes, tree, true)
+		out, ok := dl.pipes(s, text, pipes, tree)
 		if !ok {
 			s.fail(caret(s.promptWidth()+len(cmd)+3) + "syntax error.\n")
 			return

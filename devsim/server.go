@@ -171,7 +171,6 @@ func (d *Device) handleChannel(sc *ssh.ServerConn, conn net.Conn, ch ssh.Channel
 	defer ch.Close()
 	started := false
 	done := make(chan struct{})
-	var width int
 	for {
 		var req *ssh.Request
 		var ok bool
@@ -192,7 +191,7 @@ func (d *Device) handleChannel(sc *ssh.ServerConn, conn net.Conn, ch ssh.Channel
 		}
 		switch req.Type {
 		case "pty-req":
-			width = ptyWidth(req.Payload)
+			// devices keep their own terminal settings (24x80) until the client sets them
 			_ = req.Reply(true, nil)
 		case "env", "window-change", "keepalive@openssh.com":
 			if req.WantReply {
@@ -206,7 +205,7 @@ func (d *Device) handleChannel(sc *ssh.ServerConn, conn net.Conn, ch ssh.Channel
 			var run func()
 			switch req.Type {
 			case "shell":
-				run = func() { d.runShell(sc, conn, ch, width) }
+				run = func() { d.runShell(sc, conn, ch) }
 			case "exec":
 				cmd, ok := sshString(req.Payload)
 				if !ok {
@@ -248,20 +247,6 @@ func sshString(b []byte) (string, bool) {
 	return string(b[4 : 4+n]), true
 }
 
-// ptyWidth reads the terminal width from a pty-req payload (0 when absent).
-func ptyWidth(b []byte) int {
-	_, ok := sshString(b)
-	if !ok {
-		return 0
-	}
-	n := binary.BigEndian.Uint32(b)
-	rest := b[4+n:]
-	if len(rest) < 4 {
-		return 0
-	}
-	return int(binary.BigEndian.Uint32(rest))
-}
-
 // latencyReader applies the device's read latency after every read.
 type latencyReader struct {
 	r io.Reader
@@ -285,14 +270,13 @@ func exitStatus(ch ssh.Channel, code uint32) {
 }
 
 // runShell runs an interactive CLI session on ch.
-func (d *Device) runShell(sc *ssh.ServerConn, conn net.Conn, ch ssh.Channel, width int) {
+func (d *Device) runShell(sc *ssh.ServerConn, conn net.Conn, ch ssh.Channel) {
 	d.stats.sessions.Add(1)
 	if d.Faults().SilentShell {
 		_, _ = io.Copy(io.Discard, ch)
 		return
 	}
 	s := newSession(d, ch, latencyReader{r: ch, d: d}, conn, sc.User())
-	_ = width // devices page by their own terminal settings (80x24), not the client's pty
 	s.run()
 	if s.hangup {
 		exitStatus(ch, 0)
