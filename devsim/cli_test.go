@@ -194,3 +194,17 @@ func TestIOSXEEnableSecretChange(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestNoHostname(t *testing.T) {
+	d := startDevice(t, DeviceConfig{Name: "named"})
+	if err := d.Configure("no hostname"); err != nil {
+		t.Fatal(err)
+	}
+	if d.Hostname() != "Router" {
+		t.Fatalf("hostname after no hostname: %q", d.Hostname())
+	}
+	c := dial(t, d, "admin", "admin")
+	if _, err := c.readUntil("Router#"); err != nil {
+		t.Fatal(err)
+	}
+}

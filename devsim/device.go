@@ -314,10 +314,13 @@ func (d *Device) Hostname() string {
 
 func (d *Device) hostnameLocked() string {
 	if d.st != nil && d.st.cfg != nil {
-		if h := d.st.cfg.hostname(); h != "" {
-			return h
+		h := d.st.cfg.hostname()
+		if h == "" && d.cfg.Platform != JuniperJunos {
+			// "no hostname" brings back the factory name; a Junos device without host-name
+			// prompts with the user's name alone
+			return d.cfg.Platform.factoryHostname()
 		}
-		return ""
+		return h
 	}
 	return d.cfg.Hostname
 }

@@ -57,6 +57,17 @@ func (p Platform) defaultHostname() string {
 	return "csr1000v"
 }
 
+// factoryHostname is the hostname a device has when its configuration sets none.
+func (p Platform) factoryHostname() string {
+	switch p {
+	case CiscoIOSXE:
+		return "Router"
+	case CiscoIOSXR:
+		return "ios"
+	}
+	return p.defaultHostname()
+}
+
 // defaultPrivilege is the privilege level a user logs in with by default: the level the recorded
 // devices start in (IOS-XE, NX-OS and IOS-XR users land in privileged exec, EOS users in exec).
 func (p Platform) defaultPrivilege() int {
