@@ -140,7 +140,8 @@ func (g *gen) junos() *jnode {
 	if budget := g.cfg.ConfigSize - size; budget > 0 {
 		unit := 100
 		var trunk *jnode
-		for added := 0; added < budget*6/10; unit++ {
+		added := 0
+		for ; added < budget*6/10; unit++ {
 			if trunk == nil || unit%50 == 0 {
 				trunk = &jnode{name: fmt.Sprintf("xe-0/1/%d", unit/50)}
 				ifs.children = append(ifs.children, trunk)
@@ -155,7 +156,7 @@ func (g *gen) junos() *jnode {
 			u.c("family inet").set("address", a+"/29")
 			added += len((&jnode{children: []*jnode{u}}).render(2))
 		}
-		size = len(root.render(0))
+		size += added
 		for size < g.cfg.ConfigSize {
 			size += addPL()
 		}
