@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/gonorn/norn/connection"
@@ -642,4 +643,51 @@ func TestNetconfDevsim(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestLogging: the host's logger gets the plugin's debug lines and scrapligo's critical ones,
+// never a password or the enable secret.
+func TestLogging(t *testing.T) {
+	t.Parallel()
+	l := startPlatform(t, devsim.CiscoIOSXE, devsim.DeviceConfig{Password: "Pa55-log", EnableSecret: "En-log-S3cret", Privilege: 1})
+	var buf syncBuffer
+	logger := zerolog.New(&buf).Level(zerolog.DebugLevel)
+	target := l.target(nil)
+	target.Logger = logger
+	s, err := opener(t, scrapli.PlatformIOSXE).Open(ctxT(t), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	bad := l.target(map[string]any{scrapli.ExtraAuthSecondary: "Wr0ng-S3cret"})
+	bad.Logger = logger
+	if _, err := opener(t, scrapli.PlatformIOSXE).Open(ctxT(t), bad); err == nil {
+		t.Fatal("open with a wrong enable secret succeeded")
+	}
+	out := buf.String()
+	if !strings.Contains(out, "session open") || !strings.Contains(out, `"component":"scrapligo"`) {
+		t.Errorf("log lacks the plugin's or scrapligo's lines:\n%s", out)
+	}
+	for _, secret := range []string{"Pa55-log", "En-log-S3cret", "Wr0ng-S3cret"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log contains %q:\n%s", secret, out)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
