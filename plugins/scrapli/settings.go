@@ -33,8 +33,11 @@ const (
 	// ExtraTimeoutOps bounds each operation (one command, one prompt, one RPC), in seconds
 	// (number, default 30).
 	ExtraTimeoutOps = "timeout_ops"
-	// ExtraTransport selects the transport: "standard" (default, in-process crypto/ssh) or
-	// "system" (scrapligo's wrapper around the ssh binary).
+	// ExtraTransport selects the transport: "standard" (default, in-process crypto/ssh, the
+	// plugin's own scrapligo transport) or "system" (scrapligo's wrapper around the OpenSSH
+	// client binary, password typed in the channel). With "system", cancellation uses
+	// scrapligo's forced close, and a login that times out leaves one scrapligo goroutine
+	// behind (a scrapligo bug the plugin cannot reach).
 	ExtraTransport = "transport"
 	// ExtraSessionLog is the path of a per-host session log (everything the device printed),
 	// with passwords, the enable secret and secret configuration lines redacted (string).
