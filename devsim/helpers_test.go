@@ -19,7 +19,8 @@ type cli struct {
 	sess   *ssh.Session
 	stdin  io.WriteCloser
 
-	shared bool // the connection outlives this shell
+	shared bool          // the connection outlives this shell
+	wait   time.Duration // how long readUntil waits (default 10s)
 
 	mu     sync.Mutex
 	buf    bytes.Buffer
@@ -106,7 +107,11 @@ func (c *cli) close() {
 // readUntil reads until the output (with "\r" removed) ends with one of ends, or EOF; it
 // returns the output consumed.
 func (c *cli) readUntil(ends ...string) (string, error) {
-	deadline := time.After(10 * time.Second)
+	wait := c.wait
+	if wait == 0 {
+		wait = 10 * time.Second
+	}
+	deadline := time.After(wait)
 	for {
 		c.mu.Lock()
 		raw := c.buf.String()

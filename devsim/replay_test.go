@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"gopkg.in/yaml.v3"
@@ -168,20 +169,26 @@ func TestReplayRecordedSessions(t *testing.T) {
 				}
 			}
 			levels := sortedKeys(r.Events)
-			checked := 0
+			checked, failed := 0, 0
+			fail := func(format string, args ...any) {
+				t.Errorf(format, args...)
+				if failed++; failed >= 5 {
+					t.Fatalf("%s: stopping after %d mismatches", p, failed)
+				}
+			}
 			for _, level := range levels {
 				for _, phase := range []string{"pre_on_open", "post_on_open"} {
 					for _, cmd := range sortedKeys(r.Events[level][phase]) {
 						ev := r.Events[level][phase][cmd]
 						name := fmt.Sprintf("%s/%s/%s", level, phase, cmd)
 						if err := r.replay(t, d, level, phase, cmd, ev); err != nil {
-							t.Errorf("%s: %v", name, err)
+							fail("%s: %v", name, err)
 						}
 						checked++
 					}
 					unk := r.UnknownEvents[level][phase]
 					if err := r.replay(t, d, level, phase, "__UNKNOWN_INPUT__", unk); err != nil {
-						t.Errorf("%s/%s/unknown input: %v", level, phase, err)
+						fail("%s/%s/unknown input: %v", level, phase, err)
 					}
 					checked++
 				}
@@ -217,7 +224,7 @@ func (r *recording) open(t *testing.T, d *Device, level, phase string) (*cli, er
 	if err != nil {
 		return nil, err
 	}
-	c.t, c.shared = t, true
+	c.t, c.shared, c.wait = t, true, 3*time.Second
 	if _, err := c.readUntil(r.prompt(r.InitialPrivilegeLevel)...); err != nil {
 		c.close()
 		return nil, fmt.Errorf("first prompt: %w", err)
