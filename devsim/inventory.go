@@ -48,8 +48,8 @@ var platformVendor = map[Platform][2]string{
 //     (the scrapli/Nornir name), groups (the platform's group and "site_<site>"), and data:
 //     site, role, model, serial, and devsim_faults for a device that injects faults.
 //   - groups.yaml: a group per platform (platform, data: vendor, os) and per site (data: site).
-//   - defaults.yaml: username, password, and connection_options "scrapli" and "netconf" with
-//     extras auth_secondary (the enable secret; scrapli only), auth_strict_key (true) and
+//   - defaults.yaml: username, password, and connection_options "scrapli" and
+//     "scrapli_netconf" (nornir_scrapli's names, which plugins/scrapli reads) with extras auth_secondary (the enable secret; scrapli only), auth_strict_key (true) and
 //     ssh_known_hosts_file (the absolute path of dir/known_hosts).
 //   - known_hosts: the fleet's host keys, one line per device ("[127.0.0.1]:port ssh-ed25519 ...").
 //
@@ -106,8 +106,8 @@ func (f *Fleet) WriteInventory(dir string) error {
 		Username: f.cfg.Username,
 		Password: f.cfg.Password,
 		ConnectionOptions: map[string]invConn{
-			"scrapli": {Extras: extras(true)},
-			"netconf": {Extras: extras(false)},
+			"scrapli":         {Extras: extras(true)},
+			"scrapli_netconf": {Extras: extras(false)},
 		},
 	}
 	files := []struct {
