@@ -68,6 +68,17 @@ func TestIOSXRCommit(t *testing.T) {
 	if out := c.cmd("show running-config", p+"#"); strings.Contains(out, "192.0.2.1") {
 		t.Fatal("discarded change is in the running configuration")
 	}
+	// "commit comment ..." typed in a sub-mode commits, as on IOS-XR, rather than being taken
+	// as a line of that sub-mode.
+	c.cmd("configure", p+"(config)#")
+	c.cmd("interface Loopback99", p+"(config-if)#")
+	c.cmd("description LOOP99", p+"(config-if)#")
+	c.cmd("commit comment from-submode", p+"(config-if)#")
+	c.cmd("end", p+"#")
+	out = c.cmd("show running-config", p+"#")
+	if !strings.Contains(out, "interface Loopback99\n description LOOP99\n") || strings.Contains(out, "commit comment") {
+		t.Fatalf("commit comment in a sub-mode:\n%s", out)
+	}
 }
 
 func TestEOSEnableAndConfig(t *testing.T) {

@@ -241,7 +241,7 @@ func (dl iosxrDialect) configLine(s *session, line string) {
 		case lower == "root":
 			s.ctx = nil
 			return
-		case lower == "end" || lower == "commit" || lower == "abort" || strings.HasPrefix(lower, "do ") || strings.HasPrefix(lower, "show "):
+		case lower == "end" || lower == "commit" || strings.HasPrefix(lower, "commit ") || lower == "abort" || strings.HasPrefix(lower, "do ") || strings.HasPrefix(lower, "show "):
 		default:
 			if prompt, ok := openerFor(iosxrOpeners, s.ctx, t); ok {
 				dl.open(s, t, prompt)
