@@ -18,8 +18,11 @@ import (
 
 // ManagerConfig configures the run-wide connection limits of a Manager.
 type ManagerConfig struct {
-	// MaxSessions caps concurrently open sessions across the run: a slot is held from the start
-	// of an open until the session is closed, and Get waits for one (honouring its ctx).
+	// MaxSessions caps the hosts holding open sessions across the run: a host takes a slot when
+	// it starts opening its first session and gives it back when its last session closes, and
+	// Get waits for one (honouring its ctx). When every host opens one session (the usual case)
+	// this caps sessions; a host's further sessions (SSH and NETCONF at once) share its slot,
+	// so that hosts holding one session while waiting for a second can never deadlock.
 	// Default 0: no cap.
 	MaxSessions int
 	// OpenRate caps new sessions (logins) per second across the run, so that a TACACS or RADIUS
@@ -135,8 +138,11 @@ type hostSessions struct {
 	mu      sync.Mutex
 	closed  bool
 	proxies map[Key]*Proxy
-	order   []*Proxy
-	warned  map[string]bool
+
+	slotLock chan struct{} // serialises taking the host's slot; made lazily under mu
+	slotRefs int           // open or opening sessions riding on the host's slot, under mu
+	order    []*Proxy
+	warned   map[string]bool
 }
 
 // Host returns the host the sessions belong to.
@@ -291,7 +297,7 @@ func (p *Proxy) closeSession(s Session) error {
 	m := p.st.m
 	err := safeClose(s)
 	m.open.Add(-1)
-	m.releaseSlot()
+	p.st.releaseSlot()
 	if err != nil {
 		p.st.log.Warn().Err(err).Str("plugin", p.pl.key.String()).Msg("connection: close failed")
 		return fmt.Errorf("connection: host %s: closing %s: %w", p.st.name, p.pl.key, err)
@@ -357,12 +363,12 @@ func (p *Proxy) ensureOpen(ctx context.Context) error {
 		return nil
 	}
 	m := st.m
-	if err := m.acquireSlot(ctx); err != nil {
+	if err := st.acquireSlot(ctx); err != nil {
 		return fmt.Errorf("connection: host %s: waiting for a session slot (MaxSessions=%d): %w", st.name, m.cfg.MaxSessions, err)
 	}
 	sess, err := p.open(ctx)
 	if err != nil {
-		m.releaseSlot()
+		st.releaseSlot()
 		return err
 	}
 	m.open.Add(1)
@@ -441,6 +447,54 @@ func (m *Manager) acquireSlot(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// acquireSlot takes the host's MaxSessions slot for one more session: the first session of the
+// host waits for a run-wide slot, the others share it.
+func (st *hostSessions) acquireSlot(ctx context.Context) error {
+	if st.m.slots == nil {
+		return nil
+	}
+	st.mu.Lock()
+	if st.slotLock == nil {
+		st.slotLock = make(chan struct{}, 1)
+	}
+	lock := st.slotLock
+	st.mu.Unlock()
+	select {
+	case lock <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-lock }()
+	st.mu.Lock()
+	if st.slotRefs > 0 {
+		st.slotRefs++
+		st.mu.Unlock()
+		return nil
+	}
+	st.mu.Unlock()
+	if err := st.m.acquireSlot(ctx); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	st.slotRefs++
+	st.mu.Unlock()
+	return nil
+}
+
+// releaseSlot gives back one session's share of the host's slot, and the slot with the last.
+func (st *hostSessions) releaseSlot() {
+	if st.m.slots == nil {
+		return
+	}
+	st.mu.Lock()
+	st.slotRefs--
+	last := st.slotRefs == 0
+	st.mu.Unlock()
+	if last {
+		st.m.releaseSlot()
 	}
 }
 

@@ -619,3 +619,56 @@ func TestGetBestMatchWarnsOncePerHost(t *testing.T) {
 		t.Errorf("warning fields: %s", out)
 	}
 }
+
+// TestMaxSessionsTwoSessionsPerHost: hosts that each open two sessions (SSH, then NETCONF) while
+// holding the first never deadlock under MaxSessions: a host's sessions share its slot, and the
+// cap holds on hosts.
+func TestMaxSessionsTwoSessionsPerHost(t *testing.T) {
+	g := &gateOpener{}
+	r := connection.NewRegistry()
+	r.MustRegister(key("ios", "ssh", "scrapli"), g.opener())
+	r.MustRegister(key("ios", "netconf", "scrapli"), g.opener())
+	m := connection.NewManager(r, connection.ManagerConfig{MaxSessions: 2})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	const hosts = 10
+	var maxHosts, hostsOpen atomic.Int32
+	errs := make(chan error, hosts)
+	var wg sync.WaitGroup
+	for i := range hosts {
+		wg.Go(func() {
+			errs <- runHost(ctx, m, host(fmt.Sprintf("r%d", i), "ios"), func(ctx context.Context, s *connection.Sessions) error {
+				if _, err := s.Get(ctx, connection.WithType("ssh")); err != nil {
+					return err
+				}
+				n := hostsOpen.Add(1)
+				for {
+					old := maxHosts.Load()
+					if n <= old || maxHosts.CompareAndSwap(old, n) {
+						break
+					}
+				}
+				time.Sleep(time.Millisecond)
+				_, err := s.Get(ctx, connection.WithType("netconf"))
+				hostsOpen.Add(-1)
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a host failed (deadlock under MaxSessions?): %v", err)
+		}
+	}
+	if got := maxHosts.Load(); got > 2 {
+		t.Errorf("%d hosts held sessions at once with MaxSessions 2", got)
+	}
+	if g.opens.Load() != 2*hosts {
+		t.Errorf("opens = %d, want %d", g.opens.Load(), 2*hosts)
+	}
+	if st := m.Stats(); st.Open != 0 {
+		t.Errorf("%d sessions left open", st.Open)
+	}
+}
