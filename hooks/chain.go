@@ -98,6 +98,7 @@ type VetoError struct {
 	Err error
 }
 
+// Error returns the error message.
 func (e *VetoError) Error() string {
 	return fmt.Sprintf("host %s: vetoed by hook %s: %v", e.Host, e.Hook, e.Err)
 }

@@ -326,6 +326,7 @@ type BreakerOpenError struct {
 	Cause error
 }
 
+// Error returns the error message.
 func (e *BreakerOpenError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "host %s: not attempted: circuit breaker %q is %s", e.Host, e.Breaker, e.State)

@@ -49,6 +49,7 @@ type TimeoutError struct {
 	Err error
 }
 
+// Error returns the error message.
 func (e *TimeoutError) Error() string {
 	if e.Abandoned {
 		return fmt.Sprintf("host %s: task %q timed out after %v (it ignored its context and was abandoned)", e.Host, e.Task, e.Timeout)

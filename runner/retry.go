@@ -222,6 +222,7 @@ type RetryCancelledError struct {
 	Last error
 }
 
+// Error returns the error message.
 func (e *RetryCancelledError) Error() string {
 	return fmt.Sprintf("retry cancelled while waiting %v after attempt %d: %v; last error: %v",
 		e.Wait, e.Attempt, e.Cause, e.Last)

@@ -557,6 +557,7 @@ type NotRunError struct {
 	Cause error
 }
 
+// Error returns the error message.
 func (e *NotRunError) Error() string {
 	if e.Cause != nil {
 		return fmt.Sprintf("host %s: not run: %s: %v", e.Host, e.Reason, e.Cause)

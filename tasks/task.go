@@ -140,4 +140,5 @@ type PanicError struct {
 	Stack []byte
 }
 
+// Error returns the error message.
 func (e *PanicError) Error() string { return fmt.Sprintf("task panicked: %v", e.Value) }

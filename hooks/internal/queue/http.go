@@ -27,6 +27,7 @@ type StatusError struct {
 	HasRetryAfter bool
 }
 
+// Error returns the error message.
 func (e *StatusError) Error() string {
 	msg := fmt.Sprintf("%s %s: %d %s", e.Method, e.URL, e.Code, http.StatusText(e.Code))
 	if e.Body != "" {
