@@ -25,7 +25,7 @@ import (
 type Mode int
 
 const (
-	// Auto shows a bar when the output is a terminal and lines otherwise.
+	// Auto shows a bar when the output is a terminal (that reports a width) and lines otherwise.
 	Auto Mode = iota
 	// Bar always draws a bar.
 	Bar
@@ -85,7 +85,8 @@ func New(cfg Config) *Progress {
 	}
 	if cfg.Mode == Auto {
 		cfg.Mode = Lines
-		if f, ok := cfg.Output.(*os.File); ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
+		if f, ok := cfg.Output.(*os.File); ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) && termWidth(f) > 0 {
+			// A terminal of zero columns (script(1) without stty cols) would show no bar at all.
 			cfg.Mode = Bar
 		}
 	}
