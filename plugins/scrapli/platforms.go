@@ -36,6 +36,10 @@ type platformSpec struct {
 	commit      commitStyle
 	netconf     bool // serves NETCONF (registered as type "netconf")
 	configFail  []string
+	// cliExclude are privilege levels the plugin never enters whose prompts can look like a
+	// line of output (Junos's shell "^.*[%$]"): they are left out of the prompt pattern of
+	// commands and configuration (see prompts.cli).
+	cliExclude []string
 }
 
 var platformSpecs = map[string]*platformSpec{
@@ -47,6 +51,7 @@ var platformSpecs = map[string]*platformSpec{
 		save:        []string{"write memory"},
 		saveOK:      regexp.MustCompile(`(?i)\[OK\]|copy complete|bytes copied`),
 		netconf:     true,
+		cliExclude:  []string{"tclsh"},
 	},
 	PlatformNXOS: {
 		name:        PlatformNXOS,
@@ -56,6 +61,7 @@ var platformSpecs = map[string]*platformSpec{
 		save:        []string{"copy running-config startup-config"},
 		saveOK:      regexp.MustCompile(`(?i)copy complete|100%`),
 		netconf:     true,
+		cliExclude:  []string{"tclsh"},
 	},
 	PlatformIOSXR: {
 		name:        PlatformIOSXR,
@@ -64,6 +70,7 @@ var platformSpecs = map[string]*platformSpec{
 		commit:      commitXR,
 		netconf:     true,
 		configFail:  []string{"% Failed to commit", "% Failed", "!! SYNTAX/AUTHORIZATION ERRORS"},
+		cliExclude:  []string{"run"},
 	},
 	PlatformEOS: {
 		name:        PlatformEOS,
@@ -81,6 +88,7 @@ var platformSpecs = map[string]*platformSpec{
 		commit:      commitJunos,
 		netconf:     true,
 		configFail:  []string{"error:", "commit failed", "configuration check-out failed"},
+		cliExclude:  []string{"shell", "root-shell"},
 	},
 	PlatformSRL: {
 		name:        PlatformSRL,

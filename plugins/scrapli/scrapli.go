@@ -111,7 +111,11 @@ func NewOpener(platformName string) (connection.Opener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scrapli: platform %s: %w", platformName, err)
 	}
-	o := &sshOpener{spec: spec, levels: levels, kh: &knownHostsCache{}}
+	pr, err := compilePrompts(p.PrivilegeLevels, spec.cliExclude)
+	if err != nil {
+		return nil, fmt.Errorf("scrapli: platform %s: %w", platformName, err)
+	}
+	o := &sshOpener{spec: spec, levels: levels, prompts: pr, kh: &knownHostsCache{}}
 	return connection.OpenFunc(o.open), nil
 }
 
@@ -132,9 +136,10 @@ func NewNetconfOpener(platformName string) (connection.Opener, error) {
 }
 
 type sshOpener struct {
-	spec   *platformSpec
-	levels map[string]*level
-	kh     *knownHostsCache
+	spec    *platformSpec
+	levels  map[string]*level
+	prompts prompts
+	kh      *knownHostsCache
 }
 
 // common builds the transport options shared by SSH and NETCONF sessions.
@@ -206,9 +211,10 @@ func (o *sshOpener) open(ctx context.Context, t connection.Target) (*Session, er
 		return nil, wrapErr(ep.host, ep.addr, "open", true, err)
 	}
 	s := &Session{
-		base:   base{ep: ep, log: t.Logger, closeWait: st.closeWait()},
-		spec:   o.spec,
-		levels: o.levels,
+		base:    base{ep: ep, log: t.Logger, closeWait: st.closeWait()},
+		spec:    o.spec,
+		levels:  o.levels,
+		prompts: o.prompts,
 	}
 	opts, err := s.transportOptions(ctx, o.kh, st, false)
 	if err != nil {
@@ -226,6 +232,8 @@ func (o *sshOpener) open(ctx context.Context, t connection.Target) (*Session, er
 		s.release()
 		return nil, validationErr(ep.host, ep.addr, err)
 	}
+	// Prompts are matched at the end of what was read only (see prompts).
+	d.Channel.PromptPattern = o.prompts.all
 	s.d = d
 	if s.forceClose == nil {
 		// system transport: scrapligo's own forced close (what its channel does on close).

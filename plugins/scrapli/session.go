@@ -88,10 +88,11 @@ var errSessionClosed = fmt.Errorf("session is closed: %w", connection.ErrConnect
 // Its methods may be called from several goroutines; they run one at a time.
 type Session struct {
 	base
-	d      *network.Driver
-	spec   *platformSpec
-	levels map[string]*level
-	prompt string // the prompt seen at open
+	d       *network.Driver
+	spec    *platformSpec
+	levels  map[string]*level
+	prompts prompts
+	prompt  string // the prompt seen at open
 }
 
 // Interface guards.
@@ -123,7 +124,24 @@ func (s *Session) sendLocked(command string, opts ...util.Option) (*response.Res
 			return nil, err
 		}
 	}
-	return s.d.Driver.SendCommand(command, opts...)
+	return s.send(command, s.d.FailedWhenContains, opts...)
+}
+
+// send sends one command at the current privilege level and reads its output up to the
+// prompt, as scrapligo's generic SendCommand does, but with the command prompt pattern
+// (prompts.cli; see prompts). The session lock is held (or the session is opening).
+func (s *Session) send(command string, failWhen []string, opts ...util.Option) (*response.Response, error) {
+	ch := s.d.Channel
+	saved := ch.PromptPattern
+	ch.PromptPattern = s.prompts.cli
+	defer func() { ch.PromptPattern = saved }()
+	r := response.NewResponse(command, s.ep.hostname, s.ep.port, failWhen)
+	b, err := ch.SendInput(command, opts...)
+	if err != nil {
+		return nil, err
+	}
+	r.Record(b)
+	return r, nil
 }
 
 func toResponse(command string, r *response.Response) connection.Response {
@@ -283,7 +301,7 @@ func (s *Session) sendConfigLocked(lines []string, opts connection.ConfigOptions
 	}
 	failWhen := append(append([]string(nil), s.d.FailedWhenContains...), s.spec.configFail...)
 	send := func(c string) (*response.Response, error) {
-		r, err := s.d.Driver.SendCommand(c, opoptions.WithFailedWhenContains(failWhen))
+		r, err := s.send(c, failWhen)
 		if err != nil {
 			return r, err
 		}
@@ -324,7 +342,7 @@ func (s *Session) sendConfigLocked(lines []string, opts connection.ConfigOptions
 		if s.spec.commit == commitXR {
 			// Back to the top of the configuration first, so that "commit" is read as the
 			// command and not as a line of the sub-mode the last line entered.
-			if _, err := s.d.Driver.SendCommand("root"); err != nil {
+			if _, err := s.send("root", nil); err != nil {
 				return out, nil, err
 			}
 		}
@@ -355,7 +373,7 @@ func (s *Session) discardLocked() error {
 		}
 		s.d.CurrentPriv = ""
 	case commitJunos:
-		if _, err := s.d.Driver.SendCommand("rollback 0"); err != nil {
+		if _, err := s.send("rollback 0", nil); err != nil {
 			return err
 		}
 	case commitSRL:
@@ -424,7 +442,7 @@ func (s *Session) onOpen(defs []map[string]any, secret string) func(d *network.D
 			case platform.OpDriverSendCommand:
 				c, _ := op["command"].(string)
 				var r *response.Response
-				r, err = d.SendCommand(c)
+				r, err = s.send(c, d.FailedWhenContains)
 				if err == nil && r.Failed != nil {
 					s.log.Debug().Str("command", c).Msg("scrapli: on-open command rejected by the device")
 				}

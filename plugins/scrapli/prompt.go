@@ -1,0 +1,86 @@
+package scrapli
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/scrapli/scrapligo/driver/network"
+)
+
+// Prompt matching.
+//
+// scrapligo ends a read when its channel's PromptPattern (every privilege level's pattern
+// joined with "|", each "(?im)^...$") matches anywhere in the last 1,000 bytes read, and strips
+// every match of it from the whole output. Two things go wrong with a configuration as output:
+//
+//   - "(?m)$" matches at the end of any line, so a line of the configuration that looks like a
+//     prompt ends the read early; and a read that happens to end inside a line can look like
+//     a prompt: Junos's shell level "^.*[%$]\s?$" matches the partial line
+//     `authentication-key "$9$` when a read ends right after it, and the configuration is cut.
+//   - stripping runs the joined pattern over the whole output (a third of the CPU time of a
+//     fleet backup) and deletes prompt-shaped lines from the middle of a configuration.
+//
+// The plugin therefore matches prompts only at the very end of what was read (a device prints
+// nothing after its prompt), and excludes from the commands' pattern the levels the plugin
+// never enters whose prompts look like configuration text (Junos shells, IOS-XR "run", tclsh).
+
+// prompts are the compiled prompt patterns of a platform.
+type prompts struct {
+	// all matches the prompt of every privilege level, at the end of the text only. It is the
+	// channel's PromptPattern (used by scrapligo to open, acquire privilege levels and close).
+	all *regexp.Regexp
+	// cli matches the prompts of the levels the plugin sends commands and configuration at, at
+	// the end of the text only. It is the channel's PromptPattern during SendCommand and
+	// SendConfig.
+	cli *regexp.Regexp
+}
+
+// compilePrompts builds a platform's prompt patterns from its privilege levels; exclude names
+// the levels left out of prompts.cli.
+func compilePrompts(levels network.PrivilegeLevels, exclude []string) (prompts, error) {
+	names := make([]string, 0, len(levels))
+	for name := range levels {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var all, cli []string
+	for _, name := range names {
+		p := anchorEnd(levels[name].Pattern)
+		all = append(all, p)
+		if !slices.Contains(exclude, name) {
+			cli = append(cli, p)
+		}
+	}
+	var out prompts
+	var err error
+	if out.all, err = regexp.Compile(strings.Join(all, "|")); err != nil {
+		return out, fmt.Errorf("prompt pattern: %w", err)
+	}
+	if len(cli) == 0 {
+		return out, fmt.Errorf("prompt pattern: every privilege level is excluded")
+	}
+	if out.cli, err = regexp.Compile(strings.Join(cli, "|")); err != nil {
+		return out, fmt.Errorf("prompt pattern: %w", err)
+	}
+	return out, nil
+}
+
+// anchorEnd turns a privilege level's pattern, written "(?im)^...$" for scrapligo's multi-line
+// search, into one that matches only at the end of the text, in a group of its own (so that
+// its flags stay inside it). A trailing "\s?$" or "\s*$" allows spaces and tabs only, not a
+// line break: a prompt is never followed by a newline, while a line of output is.
+func anchorEnd(p string) string {
+	switch {
+	case strings.HasSuffix(p, `\s?$`):
+		p = strings.TrimSuffix(p, `\s?$`) + `[ \t]?\z`
+	case strings.HasSuffix(p, `\s*$`):
+		p = strings.TrimSuffix(p, `\s*$`) + `[ \t]*\z`
+	case strings.HasSuffix(p, `$`) && !strings.HasSuffix(p, `\$`):
+		p = strings.TrimSuffix(p, `$`) + `\z`
+	default:
+		p = "(?:" + p + `)\z`
+	}
+	return "(?:" + p + ")"
+}

@@ -1,0 +1,111 @@
+package scrapli
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/scrapli/scrapligo/driver/options"
+	"github.com/scrapli/scrapligo/platform"
+)
+
+func platformPrompts(t *testing.T, name string) (prompts, *regexp.Regexp) {
+	t.Helper()
+	p, err := platform.NewPlatform(name, "localhost", options.WithTransportType(TransportSystem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := compilePrompts(p.PrivilegeLevels, platformSpecs[name].cliExclude)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := p.GetNetworkDriver()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pr, d.Channel.PromptPattern // scrapligo's own joined pattern
+}
+
+func TestAnchorEnd(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{`(?im)^[\w.\-]{1,63}#\s?$`, `(?:(?im)^[\w.\-]{1,63}#[ \t]?\z)`},
+		{`(?im)^\[[^]]+\]\$\s*$`, `(?:(?im)^\[[^]]+\]\$[ \t]*\z)`},
+		{`(?im)^[\w.\-@/:]{1,63}#$`, `(?:(?im)^[\w.\-@/:]{1,63}#\z)`},
+		{`(?im)^\$`, `(?:(?:(?im)^\$)\z)`},
+		{`(?im)(^a#\s?$)|(^>\s?$)`, `(?:(?:(?im)(^a#\s?$)|(^>\s?$))\z)`},
+	}
+	for _, c := range cases {
+		if got := anchorEnd(c.in); got != c.want {
+			t.Errorf("anchorEnd(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if _, err := regexp.Compile(anchorEnd(c.in)); err != nil {
+			t.Errorf("anchorEnd(%q) does not compile: %v", c.in, err)
+		}
+	}
+}
+
+// TestJunosPartialSecretIsNotAPrompt pins the bug: a read that ends right after
+// `authentication-key "$9$` matched scrapligo's Junos prompt pattern (the shell level's
+// "^.*[%$]\s?$"), which ended the read and cut the configuration.
+func TestJunosPartialSecretIsNotAPrompt(t *testing.T) {
+	pr, scrapligo := platformPrompts(t, PlatformJunos)
+	partial := "protocols {\n    bgp {\n        group EXTERNAL {\n            neighbor 10.0.0.1 {\n" +
+		"                description WAN-syd2-ce10;\n                authentication-key \"$9$"
+	if !scrapligo.MatchString(partial) {
+		t.Fatal("scrapligo's pattern no longer matches the partial line: the bug this test pins is gone upstream")
+	}
+	for name, re := range map[string]*regexp.Regexp{"cli": pr.cli, "all": pr.all} {
+		if name == "cli" && re.MatchString(partial) {
+			t.Errorf("%s prompt pattern matches a read ending in a partial secret", name)
+		}
+		if !re.MatchString(partial + "\";\n            }\n        }\n    }\n}\n\nadmin@vsrx> ") {
+			t.Errorf("%s prompt pattern misses the prompt after the configuration", name)
+		}
+	}
+}
+
+func TestPrompts(t *testing.T) {
+	cases := []struct {
+		platform string
+		prompts  []string // match prompts.cli (and prompts.all)
+		not      []string // match neither at the end of a read
+		shell    []string // match prompts.all only
+	}{
+		{PlatformIOSXE, []string{"csr1000v#", "csr1000v>", "csr1000v(config)#", "csr1000v(config-if)#"},
+			[]string{"csr1000v#\n", "csr1000v#\n interface Gi1", "banner motd ^C", "!"}, []string{"+>"}},
+		{PlatformNXOS, []string{"switch# ", "switch#", "switch(config)# ", "switch(config-if)#"},
+			[]string{"switch#\n", "  description x#y", "!Command: show running-config"}, []string{">"}},
+		{PlatformIOSXR, []string{"RP/0/RP0/CPU0:ios#", "RP/0/RP0/CPU0:ios(config)#", "RP/0/RP0/CPU0:ios(config-if)#"},
+			[]string{"RP/0/RP0/CPU0:ios#\n", "!! IOS XR Configuration 7.3.2", "end"}, []string{"[xr-vm_node0_RP0_CPU0:~]$"}},
+		{PlatformEOS, []string{"localhost>", "localhost#", "localhost(config)#", "localhost(config-if-Et1)#"},
+			[]string{"localhost#\n", "   description uplink", "end"}, nil},
+		{PlatformJunos, []string{"admin@vsrx>", "admin@vsrx> ", "{master:0}\nadmin@vsrx>", "admin@vsrx#", "[edit]\nadmin@vsrx# "},
+			[]string{"admin@vsrx>\n", `    authentication-key "$9$`, `    secret "$9$abc$`, "    set 100%",
+				"## Last commit: 2024-01-01 by admin", "}"},
+			[]string{"admin@vsrx:~ % ", "root@vsrx:~ # "}},
+	}
+	for _, c := range cases {
+		t.Run(c.platform, func(t *testing.T) {
+			pr, _ := platformPrompts(t, c.platform)
+			for _, p := range c.prompts {
+				text := "show something\nline one\n" + p
+				if !pr.cli.MatchString(text) || !pr.all.MatchString(text) {
+					t.Errorf("prompt %q not matched", p)
+				}
+				// A prompt-shaped line with more output after it is not a prompt.
+				if pr.cli.MatchString(p + "\nmore output") {
+					t.Errorf("prompt %q matched before the end of the text", p)
+				}
+			}
+			for _, p := range c.not {
+				if pr.cli.MatchString("some output\n" + p) {
+					t.Errorf("cli pattern matches %q", p)
+				}
+			}
+			for _, p := range c.shell {
+				if pr.cli.MatchString("x\n"+p) || !pr.all.MatchString("x\n"+p) {
+					t.Errorf("shell prompt %q: cli %v all %v, want false true", p, pr.cli.MatchString("x\n"+p), pr.all.MatchString("x\n"+p))
+				}
+			}
+		})
+	}
+}
