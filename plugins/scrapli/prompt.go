@@ -1,6 +1,7 @@
 package scrapli
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"slices"
@@ -23,8 +24,13 @@ import (
 //     fleet backup) and deletes prompt-shaped lines from the middle of a configuration.
 //
 // The plugin therefore matches prompts only at the very end of what was read (a device prints
-// nothing after its prompt), and excludes from the commands' pattern the levels the plugin
-// never enters whose prompts look like configuration text (Junos shells, IOS-XR "run", tclsh).
+// nothing after its prompt), excludes from the commands' pattern the levels the plugin never
+// enters whose prompts look like configuration text (Junos shells, IOS-XR "run", tclsh), and
+// strips only the trailing prompt itself.
+
+// promptTail is how far from the end of an output the trailing prompt is looked for (scrapligo's
+// default prompt search depth).
+const promptTail = 1000
 
 // prompts are the compiled prompt patterns of a platform.
 type prompts struct {
@@ -83,4 +89,22 @@ func anchorEnd(p string) string {
 		p = "(?:" + p + `)\z`
 	}
 	return "(?:" + p + ")"
+}
+
+// stripTrailingPrompt removes the prompt that ends b (an output as scrapligo's channel returns
+// it with prompt stripping off: lines right-trimmed, no leading or trailing newline) and the
+// newlines before it. b is returned unchanged when it does not end with a prompt.
+func stripTrailingPrompt(b []byte, re *regexp.Regexp) []byte {
+	tail := b
+	if len(tail) > promptTail {
+		tail = tail[len(tail)-promptTail:]
+		if i := bytes.IndexByte(tail, '\n'); i >= 0 {
+			tail = tail[i:]
+		}
+	}
+	loc := re.FindIndex(tail)
+	if loc == nil {
+		return b
+	}
+	return bytes.TrimRight(b[:len(b)-len(tail)+loc[0]], "\n")
 }

@@ -2,6 +2,7 @@ package scrapli
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/scrapli/scrapligo/driver/options"
@@ -107,5 +108,52 @@ func TestPrompts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestStripTrailingPrompt(t *testing.T) {
+	junos, _ := platformPrompts(t, PlatformJunos)
+	xe, _ := platformPrompts(t, PlatformIOSXE)
+	long := strings.Repeat("interface Gi1\n description x\n", 100)
+	cases := []struct {
+		re       *regexp.Regexp
+		in, want string
+	}{
+		{xe.cli, "Building configuration...\nhostname r1\nend\n\nr1#", "Building configuration...\nhostname r1\nend"},
+		// A prompt-shaped line inside the output stays (scrapligo's stripping deleted it).
+		{xe.cli, "banner motd ^C\nr1#\n^C\nend\nr1#", "banner motd ^C\nr1#\n^C\nend"},
+		{xe.cli, "r1#", ""},
+		{xe.cli, "no prompt here", "no prompt here"},
+		{xe.cli, long + "end\nr1#", long + "end"},
+		{junos.cli, "version 22.4;\n\n{master:0}\nadmin@vsrx>", "version 22.4;"},
+		{junos.cli, "version 22.4;\nadmin@vsrx>", "version 22.4;"},
+	}
+	for _, c := range cases {
+		if got := string(stripTrailingPrompt([]byte(c.in), c.re)); got != c.want {
+			t.Errorf("stripTrailingPrompt(%q) = %q, want %q", tailOf(c.in), tailOf(got), tailOf(c.want))
+		}
+	}
+}
+
+func tailOf(s string) string {
+	if len(s) > 60 {
+		return "..." + s[len(s)-60:]
+	}
+	return s
+}
+
+func BenchmarkStripTrailingPrompt(b *testing.B) {
+	p, err := platform.NewPlatform(PlatformJunos, "localhost", options.WithTransportType(TransportSystem))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pr, err := compilePrompts(p.PrivilegeLevels, platformSpecs[PlatformJunos].cliExclude)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := []byte(strings.Repeat("    authentication-key \"$9$abc\"; ## SECRET-DATA\n", 2000) + "}\n\nadmin@vsrx>")
+	b.SetBytes(int64(len(out)))
+	for b.Loop() {
+		stripTrailingPrompt(out, pr.cli)
 	}
 }

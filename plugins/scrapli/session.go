@@ -129,18 +129,19 @@ func (s *Session) sendLocked(command string, opts ...util.Option) (*response.Res
 
 // send sends one command at the current privilege level and reads its output up to the
 // prompt, as scrapligo's generic SendCommand does, but with the command prompt pattern
-// (prompts.cli; see prompts). The session lock is held (or the session is opening).
+// (prompts.cli) and with only the trailing prompt stripped from the output (see prompts). The
+// session lock is held (or the session is opening).
 func (s *Session) send(command string, failWhen []string, opts ...util.Option) (*response.Response, error) {
 	ch := s.d.Channel
 	saved := ch.PromptPattern
 	ch.PromptPattern = s.prompts.cli
 	defer func() { ch.PromptPattern = saved }()
 	r := response.NewResponse(command, s.ep.hostname, s.ep.port, failWhen)
-	b, err := ch.SendInput(command, opts...)
+	b, err := ch.SendInput(command, append(opts, opoptions.WithNoStripPrompt())...)
 	if err != nil {
 		return nil, err
 	}
-	r.Record(b)
+	r.Record(stripTrailingPrompt(b, s.prompts.cli))
 	return r, nil
 }
 
