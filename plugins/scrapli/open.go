@@ -4,15 +4,12 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"sync"
-	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/scrapli/scrapligo/driver/options"
 	"github.com/scrapli/scrapligo/logging"
 	"github.com/scrapli/scrapligo/util"
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/gonorn/norn/connection"
 )
@@ -46,39 +43,6 @@ func endpointOf(t connection.Target, defaultPort int) endpoint {
 	}
 	e.addr = joinHostPort(e.hostname, e.port)
 	return e
-}
-
-// knownHostsCache parses each known_hosts file once (again when it changes).
-type knownHostsCache struct {
-	mu sync.Mutex
-	m  map[string]knownHostsEntry
-}
-
-type knownHostsEntry struct {
-	mod  time.Time
-	size int64
-	cb   ssh.HostKeyCallback
-}
-
-func (c *knownHostsCache) callback(path string) (ssh.HostKeyCallback, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("known_hosts file (%s): %w", ExtraKnownHostsFile, err)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.m[path]; ok && e.mod.Equal(fi.ModTime()) && e.size == fi.Size() {
-		return e.cb, nil
-	}
-	cb, err := knownhosts.New(path)
-	if err != nil {
-		return nil, fmt.Errorf("known_hosts file %s: %w", path, err)
-	}
-	if c.m == nil {
-		c.m = map[string]knownHostsEntry{}
-	}
-	c.m[path] = knownHostsEntry{mod: fi.ModTime(), size: fi.Size(), cb: cb}
-	return cb, nil
 }
 
 // clientConfig is the crypto/ssh configuration of the standard transport.

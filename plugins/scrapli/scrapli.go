@@ -58,8 +58,9 @@ func Register(reg *connection.Registry, opts ...Option) error {
 			o(&cfg)
 		}
 	}
+	kh := &knownHostsCache{} // shared by the plugins: each known_hosts file is parsed once
 	for _, p := range cfg.platforms {
-		op, err := NewOpener(p)
+		op, err := newOpener(p, kh)
 		if err != nil {
 			return fmt.Errorf("%w: %w", connection.ErrRegistration, err)
 		}
@@ -73,7 +74,7 @@ func Register(reg *connection.Registry, opts ...Option) error {
 		if !cfg.netconf || !platformSpecs[p].netconf {
 			continue
 		}
-		nop, err := NewNetconfOpener(p)
+		nop, err := newNetconfOpener(p, kh)
 		if err != nil {
 			return fmt.Errorf("%w: %w", connection.ErrRegistration, err)
 		}
@@ -98,6 +99,10 @@ func MustRegister(reg *connection.Registry, opts ...Option) {
 // NewOpener returns the SSH CLI opener of platform (one of Platforms()), whose sessions are
 // *Session. Register uses it; call it to register under keys of your own.
 func NewOpener(platformName string) (connection.Opener, error) {
+	return newOpener(platformName, &knownHostsCache{})
+}
+
+func newOpener(platformName string, kh *knownHostsCache) (connection.Opener, error) {
 	spec, ok := platformSpecs[platformName]
 	if !ok {
 		return nil, fmt.Errorf("scrapli: unknown platform %q (known: %v)", platformName, Platforms())
@@ -115,12 +120,16 @@ func NewOpener(platformName string) (connection.Opener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scrapli: platform %s: %w", platformName, err)
 	}
-	o := &sshOpener{spec: spec, levels: levels, prompts: pr, kh: &knownHostsCache{}}
+	o := &sshOpener{spec: spec, levels: levels, prompts: pr, kh: kh}
 	return connection.OpenFunc(o.open), nil
 }
 
 // NewNetconfOpener returns the NETCONF opener of platform, whose sessions are *NetconfSession.
 func NewNetconfOpener(platformName string) (connection.Opener, error) {
+	return newNetconfOpener(platformName, &knownHostsCache{})
+}
+
+func newNetconfOpener(platformName string, kh *knownHostsCache) (connection.Opener, error) {
 	spec, ok := platformSpecs[platformName]
 	if !ok || !spec.netconf {
 		var known []string
@@ -131,7 +140,7 @@ func NewNetconfOpener(platformName string) (connection.Opener, error) {
 		}
 		return nil, fmt.Errorf("scrapli: no NETCONF plugin for platform %q (known: %v)", platformName, known)
 	}
-	o := &netconfOpener{platform: platformName, kh: &knownHostsCache{}}
+	o := &netconfOpener{platform: platformName, kh: kh}
 	return connection.OpenFunc(o.open), nil
 }
 
