@@ -5,7 +5,8 @@
 //
 // Register adds the plugins to a connection.Registry under keys {platform, "ssh", "scrapli"}
 // (sessions are *Session: CommandSender, ConfigSender, ConfigGetter, FactsGetter, ConfigSaver,
-// RawAccess) and {platform, "netconf", "scrapli"} (*NetconfSession: ConfigGetter, RawAccess).
+// RawAccess, Liveness) and {platform, "netconf", "scrapli"} (*NetconfSession: ConfigGetter,
+// RawAccess, Liveness).
 //
 // A session is opened with the host's connection parameters resolved for the connection-options
 // name "scrapli" (SSH) or "scrapli_netconf" (NETCONF), as Nornir's nornir_scrapli names them.
@@ -33,7 +34,8 @@
 // into norn's classes: connection.ErrAuthentication, connection.ErrOpen (with ErrHostKey for a
 // host-key mismatch), timeouts (errors.Is os.ErrDeadlineExceeded, or context.DeadlineExceeded
 // for the caller's deadline) and connection.ErrConnectionLost. A session that timed out or lost
-// its connection is closed: its output can no longer be matched to commands.
+// its connection is closed: its output can no longer be matched to commands, and Alive reports
+// it dead so that a connection.Manager opens a new one for a retry.
 //
 // It is not a CLI parser library: only "show version" is parsed (ParseVersion), into
 // connection.Facts.

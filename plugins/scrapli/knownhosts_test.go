@@ -248,4 +248,3 @@ func BenchmarkKnownHostsCheck(b *testing.B) {
 		})
 	}
 }
-

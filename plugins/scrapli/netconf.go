@@ -28,6 +28,7 @@ var (
 	_ connection.Session      = (*NetconfSession)(nil)
 	_ connection.ConfigGetter = (*NetconfSession)(nil)
 	_ connection.RawAccess    = (*NetconfSession)(nil)
+	_ connection.Liveness     = (*NetconfSession)(nil)
 )
 
 // Raw returns the scrapligo *netconf.Driver. Use it only while the task holds the connection,
@@ -88,7 +89,7 @@ func (s *NetconfSession) Close() error {
 	if s.closed {
 		return nil
 	}
-	s.closed = true
+	s.setClosed()
 	err := s.closeDriver()
 	s.abort()
 	if s.sessionLog != nil {

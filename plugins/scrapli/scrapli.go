@@ -185,6 +185,7 @@ func (b *base) transportOptions(ctx context.Context, kh *knownHostsCache, st set
 		}
 		b.tr = tr
 		b.forceClose = tr.abort
+		b.transportAlive = tr.IsAlive
 		opts = append(opts, options.WithCustomTransport(tr))
 	}
 	secrets := []string{ep.password, st.authSecondary, st.passphrase}
@@ -247,6 +248,7 @@ func (o *sshOpener) open(ctx context.Context, t connection.Target) (*Session, er
 	if s.forceClose == nil {
 		// system transport: scrapligo's own forced close (what its channel does on close).
 		s.forceClose = func() { _ = d.Transport.Close(true) }
+		s.transportAlive = d.Transport.IsAlive
 	}
 	d.OnOpen = s.onOpen(slices.Clone(p.NetworkOnOpen), st.authSecondary)
 
@@ -298,12 +300,13 @@ func (o *netconfOpener) open(ctx context.Context, t connection.Target) (*Netconf
 	s.d = d
 	if s.forceClose == nil {
 		s.forceClose = func() { _ = d.Transport.Close(true) }
+		s.transportAlive = d.Transport.IsAlive
 	}
 	stop := context.AfterFunc(ctx, s.abort)
 	err = d.Open()
 	if !stop() {
 		if err == nil {
-			s.broken = ctx.Err()
+			s.setBroken(ctx.Err())
 			_ = s.closeDriver()
 		}
 		s.release()

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -30,9 +31,38 @@ type base struct {
 	sessionLog *redactingWriter
 	closeWait  time.Duration
 
+	// transportAlive reports whether the transport is still connected (no I/O); nil: assume so.
+	transportAlive func() bool
+
 	mu     sync.Mutex // one operation at a time (scrapligo drivers are not concurrent-safe)
 	closed bool
 	broken error // set when the session can no longer be trusted (lost, timed out, cancelled)
+	// dead is set with closed or broken, for Alive (which must not wait for a running call).
+	dead atomic.Bool
+}
+
+// Alive reports, without I/O and without waiting for a running call, whether the session can
+// still be used: false once it is closed, once a call failed in a way that leaves it unusable
+// (timeout, lost connection, cancellation), or once its transport saw the device close the
+// connection. It implements connection.Liveness: a connection.Manager opens a new session
+// instead of lending a dead one, so a retried task starts afresh.
+func (b *base) Alive() bool {
+	if b.dead.Load() {
+		return false
+	}
+	return b.transportAlive == nil || b.transportAlive()
+}
+
+// setBroken marks the session unusable (the lock is held).
+func (b *base) setBroken(err error) {
+	b.broken = err
+	b.dead.Store(true)
+}
+
+// setClosed marks the session closed (the lock is held).
+func (b *base) setClosed() {
+	b.closed = true
+	b.dead.Store(true)
 }
 
 // abort closes the transport at once; a blocked read returns.
@@ -64,7 +94,7 @@ func (b *base) do(ctx context.Context, op string, f func() error) error {
 	err := f()
 	if !stop() {
 		// ctx ended during the call: the transport is (being) closed.
-		b.broken = fmt.Errorf("%s interrupted: %w", op, ctx.Err())
+		b.setBroken(fmt.Errorf("%s interrupted: %w", op, ctx.Err()))
 		if err != nil {
 			return wrapErr(b.ep.host, b.ep.addr, op, false, ctx.Err())
 		}
@@ -73,7 +103,7 @@ func (b *base) do(ctx context.Context, op string, f func() error) error {
 	if err != nil {
 		switch classify(err) {
 		case classTimeout, classLost, classCanceled:
-			b.broken = fmt.Errorf("%s: %s", op, describe(err))
+			b.setBroken(fmt.Errorf("%s: %s", op, describe(err)))
 			b.abort()
 		}
 		return wrapErr(b.ep.host, b.ep.addr, op, false, err)
@@ -104,6 +134,7 @@ var (
 	_ connection.FactsGetter   = (*Session)(nil)
 	_ connection.ConfigSaver   = (*Session)(nil)
 	_ connection.RawAccess     = (*Session)(nil)
+	_ connection.Liveness      = (*Session)(nil)
 )
 
 // Platform returns the session's platform (e.g. "cisco_iosxe").
@@ -404,7 +435,7 @@ func (s *Session) Close() error {
 	if s.closed {
 		return nil
 	}
-	s.closed = true
+	s.setClosed()
 	var err error
 	if s.broken == nil {
 		t := time.AfterFunc(s.closeWait, s.abort)

@@ -41,6 +41,7 @@ type sshTransport struct {
 	stdin   io.WriteCloser
 	stdout  io.Reader
 	closed  bool
+	eof     bool // a read failed: the device closed the session or the connection broke
 }
 
 // Interface guard.
@@ -156,7 +157,7 @@ func (t *sshTransport) abort() {
 func (t *sshTransport) IsAlive() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.session != nil && !t.closed
+	return t.session != nil && !t.closed && !t.eof
 }
 
 func (t *sshTransport) Read(n int) ([]byte, error) {
@@ -169,6 +170,9 @@ func (t *sshTransport) Read(n int) ([]byte, error) {
 	b := make([]byte, n)
 	n, err := r.Read(b)
 	if err != nil {
+		t.mu.Lock()
+		t.eof = true
+		t.mu.Unlock()
 		if n > 0 {
 			return b[:n], nil
 		}
