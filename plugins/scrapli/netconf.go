@@ -104,15 +104,29 @@ func (s *NetconfSession) Close() error {
 }
 
 // closeDriver ends the session politely (<close-session/>) and stops the driver, working
-// around scrapligo's netconf Close: it hands a value to the reader goroutine on an unbuffered
-// channel, and that goroutine is stuck handing a read error to RPCs once the connection is
-// gone, so Close would block forever. Here the transport is closed first, and while Close waits
-// a bare RPC (its write is discarded, see sshTransport.Write) takes the pending error off the
-// reader, which then sees Close's signal. With the system transport, whose writes fail after
-// close, the reader may stay stuck: Close then gives up (see settings.closeWait) and reports it.
+// around two faults of scrapligo's netconf driver:
+//
+//   - its RPC leaks a goroutine when the reader reports an error while the reply arrives (the
+//     reply's poller is left sending on a channel no one reads). A server closes the connection
+//     right after answering <close-session/>, so close-session is written here directly and
+//     its reply (or the server's hang-up) awaited on the transport, not through RPC.
+//   - its Close hands a value to the reader goroutine on an unbuffered channel, and that
+//     goroutine is stuck handing a read error to RPCs once the connection is gone, so Close
+//     would block forever. Here the transport is closed first, and while Close waits a bare
+//     RPC (its write is discarded, see sshTransport.Write; no reply can come) takes the pending
+//     error off the reader, which then sees Close's signal. With the system transport, whose
+//     writes fail after close, the reader may stay stuck: Close then gives up (see
+//     settings.closeWait) and reports it.
 func (s *NetconfSession) closeDriver() error {
 	if s.broken == nil {
-		_, _ = s.d.RPC(opoptions.WithFilter("<close-session/>"), opoptions.WithTimeoutOps(min(s.closeWait, 5*time.Second)))
+		var before int64
+		if s.tr != nil {
+			before = s.tr.bytesRead()
+		}
+		err := s.d.Channel.WriteAndReturn(closeSessionRPC(s.d.SelectedVersion, s.d.ExcludeHeader), false)
+		if err == nil && s.tr != nil {
+			s.tr.waitRead(before, min(s.closeWait, 5*time.Second))
+		}
 	}
 	s.abort()
 	done := make(chan error, 1)
@@ -131,4 +145,21 @@ func (s *NetconfSession) closeDriver() error {
 			return errors.New("scrapligo's netconf driver did not stop (its reader goroutine is left behind)")
 		}
 	}
+}
+
+// closeSessionMessageID is the message-id of the plugin's <close-session/> (scrapligo numbers
+// its own RPCs from 101: no clash within a session).
+const closeSessionMessageID = "2147483647"
+
+// closeSessionRPC is a framed <close-session/> RPC for NETCONF base version (scrapligo's
+// "1.0" or "1.1"), as scrapligo frames its own RPCs (WriteAndReturn adds the final newline).
+func closeSessionRPC(version string, excludeHeader bool) []byte {
+	msg := `<rpc xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="` + closeSessionMessageID + `"><close-session/></rpc>`
+	if !excludeHeader {
+		msg = `<?xml version="1.0" encoding="utf-8"?>` + msg
+	}
+	if version == netconf.V1Dot1 {
+		return []byte(fmt.Sprintf("\n#%d\n%s\n##", len(msg), msg))
+	}
+	return []byte(msg + "]]>]]>")
 }

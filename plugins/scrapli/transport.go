@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scrapli/scrapligo/transport"
@@ -42,6 +43,8 @@ type sshTransport struct {
 	stdout  io.Reader
 	closed  bool
 	eof     bool // a read failed: the device closed the session or the connection broke
+
+	read atomic.Int64 // bytes read so far
 }
 
 // Interface guard.
@@ -169,6 +172,7 @@ func (t *sshTransport) Read(n int) ([]byte, error) {
 	}
 	b := make([]byte, n)
 	n, err := r.Read(b)
+	t.read.Add(int64(n))
 	if err != nil {
 		t.mu.Lock()
 		t.eof = true
@@ -179,6 +183,17 @@ func (t *sshTransport) Read(n int) ([]byte, error) {
 		return nil, err
 	}
 	return b[:n], nil
+}
+
+// bytesRead returns how many bytes were read so far.
+func (t *sshTransport) bytesRead() int64 { return t.read.Load() }
+
+// waitRead waits until more than before bytes were read, a read failed, or d passed.
+func (t *sshTransport) waitRead(before int64, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for t.read.Load() <= before && t.IsAlive() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func (t *sshTransport) Write(b []byte) error {
