@@ -223,11 +223,12 @@ func (b *Backup) Task(ctx context.Context, t *tasks.Task) (tasks.Result, error) 
 	data := []byte(text)
 
 	old, exists := b.store.Stat(host)
-	info := Info{Platform: platform, Path: b.store.Path(host), SHA: BlobID(data), Bytes: int64(len(data)), New: !exists}
+	sum := blobHash(data)
+	info := Info{Platform: platform, Path: b.store.Path(host), SHA: sum.String(), Bytes: int64(len(data)), New: !exists}
 	if exists && old.SHA == info.SHA {
 		if !t.DryRun {
 			// Rewrites the work-tree file only if it went missing.
-			if _, _, err := b.store.Put(host, data); err != nil {
+			if _, _, err := b.store.put(host, data, sum); err != nil {
 				err = tasks.WithClass(ClassStore, err)
 				b.record(host, platform, false, prof, err, lits)
 				return tasks.Result{}, err
@@ -260,7 +261,7 @@ func (b *Backup) Task(ctx context.Context, t *tasks.Task) (tasks.Result, error) 
 		info.Added = strings.Count(text, "\n")
 	}
 	if !t.DryRun {
-		e, _, err := b.store.Put(host, data)
+		e, _, err := b.store.put(host, data, sum)
 		if err != nil {
 			err = tasks.WithClass(ClassStore, err)
 			b.record(host, platform, false, prof, err, lits)

@@ -57,7 +57,7 @@ func BenchmarkStoreCommit10k(b *testing.B) {
 		total += len(cfgs[i])
 	}
 	b.SetBytes(int64(total))
-	var writeDur, commitDur, recommitDur time.Duration
+	var writeDur, commitDur, recommitDur, writeCPU time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		dir, err := os.MkdirTemp(os.Getenv("NORN_BENCH_DIR"), "norn-bench-store-")
@@ -69,7 +69,7 @@ func BenchmarkStoreCommit10k(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		start := time.Now()
+		start, cpu0 := time.Now(), processCPU()
 		put := func(idx []int) {
 			var wg sync.WaitGroup
 			next := make(chan int)
@@ -98,6 +98,7 @@ func BenchmarkStoreCommit10k(b *testing.B) {
 		}
 		put(all)
 		writeDur += time.Since(start)
+		writeCPU += processCPU() - cpu0
 		start = time.Now()
 		if c, err := s.Commit("bench"); err != nil || c.Files != devices {
 			b.Fatalf("commit: %+v %v", c, err)
@@ -123,6 +124,7 @@ func BenchmarkStoreCommit10k(b *testing.B) {
 	n := float64(b.N)
 	b.ReportMetric(float64(total)/(1<<20)/(writeDur.Seconds()/n), "write-MB/s")
 	b.ReportMetric(float64(writeDur.Milliseconds())/n, "write-ms")
+	b.ReportMetric(float64(writeCPU.Milliseconds())/n, "write-cpu-ms")
 	b.ReportMetric(float64(commitDur.Milliseconds())/n, "commit10k-ms")
 	b.ReportMetric(float64(recommitDur.Milliseconds())/n, "commit1pct-ms")
 }

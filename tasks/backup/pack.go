@@ -30,7 +30,13 @@ type packObject struct {
 	z    []byte // zlib-compressed content (without the loose-object header)
 }
 
-var zlibPool = sync.Pool{New: func() any { return zlib.NewWriter(nil) }}
+// zlibPool holds the compressors of new objects, at zlib's best speed: git itself writes loose
+// objects at that level (core.looseCompression), and a configuration compresses 2 to 4 times
+// faster than at the default level for 10 to 25% more bytes (a later "git gc" repacks them).
+var zlibPool = sync.Pool{New: func() any {
+	zw, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed) // the level is valid: no error
+	return zw
+}}
 
 // newPackObject compresses content for a pack.
 func newPackObject(t plumbing.ObjectType, content []byte, h plumbing.Hash) (packObject, error) {

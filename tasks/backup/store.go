@@ -47,9 +47,11 @@ type StoreConfig struct {
 // run never re-reads the repository. Commit builds the tree objects directly from that map,
 // which takes milliseconds for 10,000 devices.
 //
-// Every file is written atomically (temporary file in the same directory, fsync, rename,
-// directory fsync), so a crash leaves the last good copy or the new one, never a mix; Open
-// removes the temporary files a crash left behind.
+// Every file is written atomically (temporary file in the same directory, fsync, rename), so a
+// crash leaves the last good copy or the new one, never a mix; Open removes the temporary files
+// a crash left behind. The configs directory is fsynced once per Commit, before the commit is
+// written (not once per device file), so the renames are durable before the commit that names
+// their contents.
 type Store struct {
 	cfg                 StoreConfig
 	dir, gitDir, cfgDir string
@@ -64,6 +66,7 @@ type Store struct {
 	objects     []packObject         // their objects, compressed, for the next pack
 	status      map[string]HostStatus
 	statusDirty bool
+	dirDirty    bool // device files renamed into configs/ since its last fsync
 	head        plumbing.Hash
 	rootOther   []object.TreeEntry // root entries the store does not manage, kept as they are
 	indexOther  []*index.Entry     // and their index entries
@@ -338,14 +341,18 @@ func (s *Store) Get(host string) ([]byte, bool, error) {
 	return b, true, nil
 }
 
-// Put stores data as host's configuration: a git object and the work-tree file, both written
-// atomically. It reports whether the content differs from what the store held; an unchanged
-// content writes nothing (unless the work-tree file went missing). The change is committed by
-// the next Commit.
+// Put stores data as host's configuration: a git object (kept compressed in memory until the
+// next Commit writes it in a pack) and the work-tree file, written atomically. It reports
+// whether the content differs from what the store held; an unchanged content writes nothing
+// (unless the work-tree file went missing). The change is committed by the next Commit.
 func (s *Store) Put(host string, data []byte) (Entry, bool, error) {
+	return s.put(host, data, blobHash(data))
+}
+
+// put is Put with the content's blob id already computed.
+func (s *Store) put(host string, data []byte, h plumbing.Hash) (Entry, bool, error) {
 	name := FileName(host)
 	path := filepath.Join(s.cfgDir, name)
-	h := blobHash(data)
 	e := Entry{Host: host, Path: path, SHA: h.String(), Bytes: int64(len(data))}
 	s.mu.Lock()
 	fe, ok := s.files[name]
@@ -354,9 +361,12 @@ func (s *Store) Put(host string, data []byte) (Entry, bool, error) {
 		if st, err := os.Stat(path); err == nil && st.Size() == int64(len(data)) {
 			return e, false, nil
 		}
-		if err := writeFileAtomic(s.cfgDir, name, data); err != nil {
+		if err := writeFileNoDirSync(s.cfgDir, name, data); err != nil {
 			return e, false, fmt.Errorf("host %s: %w", host, err)
 		}
+		s.mu.Lock()
+		s.dirDirty = true
+		s.mu.Unlock()
 		return e, false, nil
 	}
 	obj, err := newPackObject(plumbing.BlobObject, data, h)
@@ -364,7 +374,7 @@ func (s *Store) Put(host string, data []byte) (Entry, bool, error) {
 		return e, false, fmt.Errorf("host %s: %w", host, err)
 	}
 	s.ioSem <- struct{}{}
-	err = writeFileAtomic(s.cfgDir, name, data)
+	err = writeFileNoDirSync(s.cfgDir, name, data)
 	var mtime time.Time
 	if st, serr := os.Stat(path); serr == nil {
 		mtime = st.ModTime()
@@ -376,6 +386,7 @@ func (s *Store) Put(host string, data []byte) (Entry, bool, error) {
 	s.mu.Lock()
 	s.files[name] = fileEntry{hash: h, size: int64(len(data)), mtime: mtime}
 	s.pending[name] = true
+	s.dirDirty = true
 	s.objects = append(s.objects, obj)
 	s.mu.Unlock()
 	return e, true, nil
@@ -419,6 +430,8 @@ func (s *Store) Commit(message string) (CommitInfo, error) {
 	defer s.commitMu.Unlock()
 
 	s.mu.Lock()
+	syncCfg := s.dirDirty
+	s.dirDirty = false
 	if len(s.pending) == 0 {
 		var statusJSON []byte
 		var err error
@@ -427,6 +440,12 @@ func (s *Store) Commit(message string) (CommitInfo, error) {
 			s.statusDirty = false
 		}
 		s.mu.Unlock()
+		if syncCfg {
+			// Work-tree files rewritten unchanged: make their renames durable too.
+			if serr := s.syncConfigsDir(); serr != nil && err == nil {
+				err = serr
+			}
+		}
 		if err == nil && statusJSON != nil {
 			if err = writeFileAtomic(s.dir, StatusFile, statusJSON); err != nil {
 				s.markStatusDirty()
@@ -451,6 +470,10 @@ func (s *Store) Commit(message string) (CommitInfo, error) {
 	parent, other := s.head, slices.Clone(s.rootOther)
 	s.mu.Unlock()
 
+	if syncCfg && err == nil {
+		// The device files' renames are durable before the commit naming their contents is.
+		err = s.syncConfigsDir()
+	}
 	info, err := s.commit(message, entries, idxEntries, objects, statusJSON, parent, other, err)
 	if err != nil {
 		// Keep the changes for the next attempt.
@@ -465,6 +488,18 @@ func (s *Store) Commit(message string) (CommitInfo, error) {
 	}
 	info.Files = len(pending)
 	return info, nil
+}
+
+// syncConfigsDir fsyncs the configs directory; on failure it stays to be synced by the next
+// Commit.
+func (s *Store) syncConfigsDir() error {
+	if err := syncDir(s.cfgDir); err != nil {
+		s.mu.Lock()
+		s.dirDirty = true
+		s.mu.Unlock()
+		return err
+	}
+	return nil
 }
 
 func (s *Store) commit(message string, entries []object.TreeEntry, idxEntries []*index.Entry, objects []packObject,
