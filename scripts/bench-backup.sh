@@ -9,7 +9,9 @@
 #
 # Environment: WORKERS (backup -workers, default the program's 100), FAULTS (devsim -fault-rate,
 # default 0), SEED (default 1), BACKUP_ARGS (more flags for the backup program, e.g.
-# "-cpuprofile /tmp/cpu.out"), KEEP=1 keeps the work directory.
+# "-cpuprofile /tmp/cpu.out"), KEX (SSH key exchanges the client offers, comma-separated, e.g.
+# "ecdh-sha2-nistp256": the scrapli plugins' ssh_kex_algorithms, added to the inventory's
+# defaults; default x/crypto's list), KEEP=1 keeps the work directory.
 set -euo pipefail
 
 n="${1:-1000}"
@@ -52,6 +54,13 @@ until grep -q "running until" "$work/devsim.log" 2>/dev/null; do
 	sleep 0.1
 done
 fleet_ready=$(date +%s.%N)
+if [[ -n "${KEX:-}" ]]; then
+	# Every scrapli connection's extras (SSH and NETCONF) get the key exchange list.
+	awk -v kex="$KEX" '{ print } /^ +ssh_known_hosts_file: / { match($0, /^ +/); printf "%sssh_kex_algorithms: \"%s\"\n", substr($0, 1, RLENGTH), kex }' \
+		"$work/inv/defaults.yaml" >"$work/inv/defaults.yaml.new"
+	mv "$work/inv/defaults.yaml.new" "$work/inv/defaults.yaml"
+	grep -q "ssh_kex_algorithms" "$work/inv/defaults.yaml" || { echo "KEX: no scrapli extras in defaults.yaml" >&2; exit 1; }
+fi
 awk -v a="$fleet_start" -v b="$fleet_ready" 'BEGIN { printf "fleet ready in %.1f s\n", b - a }' >&2
 
 args=(-inventory "$work/inv" -out "$work/out" -progress lines)

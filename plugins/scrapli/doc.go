@@ -24,6 +24,7 @@
 //	session_log                  path of a per-host session log, secrets redacted
 //	session_log_append           append to session_log instead of truncating it
 //	preferred_netconf_version    "1.0" or "1.1" (NETCONF only)
+//	ssh_kex_algorithms           SSH key exchanges offered, in order (default: x/crypto's)
 //
 // Beyond scrapligo, the plugin honours context cancellation (scrapligo has none: a call whose
 // context ends closes the transport and returns an error matching ctx.Err()), always releases

@@ -691,3 +691,27 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestKexAlgorithms: ssh_kex_algorithms chooses the key exchanges the client offers; one the
+// device does not have fails the open (devsim offers what network devices do, no ML-KEM).
+func TestKexAlgorithms(t *testing.T) {
+	l := startPlatform(t, devsim.CiscoNXOS, devsim.DeviceConfig{})
+	for _, kex := range []string{"curve25519-sha256", "ecdh-sha2-nistp256", "diffie-hellman-group14-sha256"} {
+		s := openSession(t, l, map[string]any{scrapli.ExtraKexAlgorithms: []any{kex}})
+		if _, err := s.SendCommand(ctxT(t), "show version"); err != nil {
+			t.Errorf("%s: %v", kex, err)
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("%s: close: %v", kex, err)
+		}
+	}
+	_, err := opener(t, string(devsim.CiscoNXOS)).Open(ctxT(t), l.target(map[string]any{scrapli.ExtraKexAlgorithms: "mlkem768x25519-sha256"}))
+	if !errors.Is(err, connection.ErrOpen) || !strings.Contains(err.Error(), "key exchange") {
+		t.Errorf("open offering only ML-KEM: %v", err)
+	}
+	_, err = opener(t, string(devsim.CiscoNXOS)).Open(ctxT(t), l.target(map[string]any{scrapli.ExtraKexAlgorithms: "curve25519"}))
+	if !errors.Is(err, connection.ErrValidation) {
+		t.Errorf("unknown algorithm: %v", err)
+	}
+	waitIdle(t, l.dev)
+}

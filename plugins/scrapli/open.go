@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 
 	"github.com/rs/zerolog"
 	"github.com/scrapli/scrapligo/driver/options"
@@ -48,6 +49,7 @@ func endpointOf(t connection.Target, defaultPort int) endpoint {
 // clientConfig is the crypto/ssh configuration of the standard transport.
 func (c *knownHostsCache) clientConfig(e endpoint, st settings) (*ssh.ClientConfig, error) {
 	cfg := &ssh.ClientConfig{User: e.user}
+	cfg.KeyExchanges = st.kexAlgorithms // nil: x/crypto's default
 	if st.privateKey != "" {
 		pem, err := os.ReadFile(st.privateKey)
 		if err != nil {
@@ -106,6 +108,9 @@ func systemOptions(st settings) []util.Option {
 	}
 	if st.privateKey != "" {
 		opts = append(opts, options.WithAuthPrivateKey(st.privateKey, st.passphrase))
+	}
+	if len(st.kexAlgorithms) > 0 {
+		opts = append(opts, options.WithSystemTransportOpenArgs([]string{"-o", "KexAlgorithms=" + strings.Join(st.kexAlgorithms, ",")}))
 	}
 	return opts
 }

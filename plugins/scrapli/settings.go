@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // Extras keys read from the host's connection options (named like scrapli's keyword arguments).
@@ -48,6 +50,14 @@ const (
 	// ExtraNetconfVersion is the preferred NETCONF base version, "1.0" or "1.1" (NETCONF only;
 	// default: the highest both sides support).
 	ExtraNetconfVersion = "preferred_netconf_version"
+	// ExtraKexAlgorithms lists the SSH key exchange algorithms the client offers, in order of
+	// preference (a list of names, or one comma-separated string), e.g. [curve25519-sha256,
+	// ecdh-sha2-nistp256]. Names are golang.org/x/crypto/ssh's (its SupportedAlgorithms and
+	// InsecureAlgorithms); an unknown name is an error. Default: x/crypto's own list, which
+	// starts with the post-quantum hybrid mlkem768x25519-sha256 (network devices do not offer
+	// it yet, so they negotiate the next common one). With the system transport it becomes
+	// ssh's -o KexAlgorithms.
+	ExtraKexAlgorithms = "ssh_kex_algorithms"
 )
 
 // Transport names for ExtraTransport.
@@ -66,13 +76,13 @@ const (
 var sshExtras = []string{
 	ExtraAuthSecondary, ExtraAuthStrictKey, ExtraKnownHostsFile, ExtraPrivateKey,
 	ExtraPrivateKeyPassphrase, ExtraTimeoutSocket, ExtraTimeoutTransport, ExtraTimeoutOps,
-	ExtraTransport, ExtraSessionLog, ExtraSessionLogAppend,
+	ExtraTransport, ExtraSessionLog, ExtraSessionLogAppend, ExtraKexAlgorithms,
 }
 
 var netconfExtras = []string{
 	ExtraAuthStrictKey, ExtraKnownHostsFile, ExtraPrivateKey, ExtraPrivateKeyPassphrase,
 	ExtraTimeoutSocket, ExtraTimeoutTransport, ExtraTimeoutOps, ExtraTransport, ExtraSessionLog,
-	ExtraSessionLogAppend, ExtraNetconfVersion,
+	ExtraSessionLogAppend, ExtraNetconfVersion, ExtraKexAlgorithms,
 }
 
 // settings are the parsed extras of one host's connection.
@@ -89,6 +99,7 @@ type settings struct {
 	sessionLog       string
 	sessionLogAppend bool
 	netconfVersion   string
+	kexAlgorithms    []string // nil: x/crypto's default
 }
 
 // parseSettings reads extras; allowed lists the keys this connection type accepts. Unknown keys
@@ -142,6 +153,8 @@ func parseSettings(extras map[string]any, allowed []string) (settings, error) {
 			s.sessionLog, err = asPath(k, v)
 		case ExtraSessionLogAppend:
 			s.sessionLogAppend, err = asBool(k, v)
+		case ExtraKexAlgorithms:
+			s.kexAlgorithms, err = asKexList(k, v)
 		case ExtraNetconfVersion:
 			var ver string
 			ver, err = asString(k, v)
@@ -197,6 +210,46 @@ func asPath(k string, v any) (string, error) {
 		s = filepath.Join(home, strings.TrimPrefix(s, "~"))
 	}
 	return s, nil
+}
+
+// asKexList reads a list of key exchange names: a YAML list or a comma-separated string. Each
+// must be an algorithm x/crypto/ssh implements.
+func asKexList(k string, v any) ([]string, error) {
+	var names []string
+	switch x := v.(type) {
+	case string:
+		names = strings.Split(x, ",")
+	case []string:
+		names = x
+	case []any:
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("extra %q: want a list of algorithm names, got an element %v (%T)", k, e, e)
+			}
+			names = append(names, s)
+		}
+	default:
+		return nil, fmt.Errorf("extra %q: want a list of algorithm names, got %T", k, v)
+	}
+	known := append(ssh.SupportedAlgorithms().KeyExchanges, ssh.InsecureAlgorithms().KeyExchanges...)
+	var out []string
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if !slices.Contains(known, n) {
+			return nil, fmt.Errorf("extra %q: unknown key exchange %q (known: %s)", k, n, strings.Join(known, ", "))
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("extra %q: empty list of key exchanges (leave it out for the default)", k)
+	}
+	return out, nil
 }
 
 func asBool(k string, v any) (bool, error) {

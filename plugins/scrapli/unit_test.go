@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scrapli/scrapligo/transport"
 	"github.com/scrapli/scrapligo/util"
 
 	"github.com/gonorn/norn/connection"
@@ -160,4 +161,43 @@ func containsErr(list []error, e error) bool {
 		}
 	}
 	return false
+}
+
+func TestKexAlgorithmsSetting(t *testing.T) {
+	for _, v := range []any{
+		[]any{"curve25519-sha256", "ecdh-sha2-nistp256"},
+		[]string{"curve25519-sha256", "ecdh-sha2-nistp256", "curve25519-sha256"},
+		"curve25519-sha256, ecdh-sha2-nistp256",
+	} {
+		st, err := parseSettings(map[string]any{ExtraKexAlgorithms: v}, sshExtras)
+		if err != nil {
+			t.Fatalf("%v: %v", v, err)
+		}
+		if fmt.Sprint(st.kexAlgorithms) != "[curve25519-sha256 ecdh-sha2-nistp256]" {
+			t.Errorf("%v: parsed %q", v, st.kexAlgorithms)
+		}
+		cfg, err := (&knownHostsCache{}).clientConfig(endpoint{user: "u"}, settings{kexAlgorithms: st.kexAlgorithms})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(cfg.KeyExchanges) != "[curve25519-sha256 ecdh-sha2-nistp256]" {
+			t.Errorf("client config key exchanges %q", cfg.KeyExchanges)
+		}
+	}
+	if st, _ := parseSettings(nil, netconfExtras); st.kexAlgorithms != nil {
+		t.Errorf("default %q, want nil (x/crypto's default)", st.kexAlgorithms)
+	}
+	for _, bad := range []any{"curve25519", []any{"ecdh-sha2-nistp256", 7}, "", 42} {
+		_, err := parseSettings(map[string]any{ExtraKexAlgorithms: bad}, sshExtras)
+		if err == nil || !strings.Contains(err.Error(), ExtraKexAlgorithms) {
+			t.Errorf("%v: error %v", bad, err)
+		}
+	}
+	var sys transport.System
+	for _, o := range systemOptions(settings{kexAlgorithms: []string{"curve25519-sha256", "diffie-hellman-group14-sha256"}}) {
+		_ = o(&sys)
+	}
+	if got := strings.Join(sys.ExtraArgs, " "); got != "-o KexAlgorithms=curve25519-sha256,diffie-hellman-group14-sha256" {
+		t.Errorf("system transport arguments %q", got)
+	}
 }
