@@ -54,8 +54,10 @@ func compilePrompts(levels network.PrivilegeLevels, exclude []string) (prompts, 
 	var all, cli []string
 	for _, name := range names {
 		p := anchorEnd(levels[name].Pattern)
-		all = append(all, p)
-		if !slices.Contains(exclude, name) {
+		if !slices.Contains(all, p) { // Junos's three configuration levels share one pattern
+			all = append(all, p)
+		}
+		if !slices.Contains(exclude, name) && !slices.Contains(cli, p) {
 			cli = append(cli, p)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/scrapli/scrapligo/driver/netconf"
+	"github.com/scrapli/scrapligo/driver/network"
 	"github.com/scrapli/scrapligo/driver/options"
 	"github.com/scrapli/scrapligo/platform"
 	"github.com/scrapli/scrapligo/util"
@@ -107,7 +108,7 @@ func newOpener(platformName string, kh *knownHostsCache) (connection.Opener, err
 	if !ok {
 		return nil, fmt.Errorf("scrapli: unknown platform %q (known: %v)", platformName, Platforms())
 	}
-	// The platform definition is read once here for its privilege levels.
+	// The platform definition is read once here; sessions build their drivers from it.
 	p, err := platform.NewPlatform(platformName, "localhost", options.WithTransportType(TransportSystem))
 	if err != nil {
 		return nil, fmt.Errorf("scrapli: platform %s: %w", platformName, err)
@@ -120,7 +121,7 @@ func newOpener(platformName string, kh *knownHostsCache) (connection.Opener, err
 	if err != nil {
 		return nil, fmt.Errorf("scrapli: platform %s: %w", platformName, err)
 	}
-	o := &sshOpener{spec: spec, levels: levels, prompts: pr, kh: kh}
+	o := &sshOpener{spec: spec, def: p, levels: levels, prompts: pr, kh: kh}
 	return connection.OpenFunc(o.open), nil
 }
 
@@ -146,6 +147,7 @@ func newNetconfOpener(platformName string, kh *knownHostsCache) (connection.Open
 
 type sshOpener struct {
 	spec    *platformSpec
+	def     *platform.Platform // scrapligo's platform definition, read-only
 	levels  map[string]*level
 	prompts prompts
 	kh      *knownHostsCache
@@ -232,12 +234,7 @@ func (o *sshOpener) open(ctx context.Context, t connection.Target) (*Session, er
 		return nil, validationErr(ep.host, ep.addr, err)
 	}
 	opts = append(opts, options.WithAuthSecondary(st.authSecondary))
-	p, err := platform.NewPlatform(o.spec.name, ep.hostname, opts...)
-	if err != nil {
-		s.release()
-		return nil, validationErr(ep.host, ep.addr, err)
-	}
-	d, err := p.GetNetworkDriver()
+	d, err := newNetworkDriver(o.def, ep.hostname, opts)
 	if err != nil {
 		s.release()
 		return nil, validationErr(ep.host, ep.addr, err)
@@ -250,7 +247,7 @@ func (o *sshOpener) open(ctx context.Context, t connection.Target) (*Session, er
 		s.forceClose = func() { _ = d.Transport.Close(true) }
 		s.transportAlive = d.Transport.IsAlive
 	}
-	d.OnOpen = s.onOpen(slices.Clone(p.NetworkOnOpen), st.authSecondary)
+	d.OnOpen = s.onOpen(slices.Clone(o.def.NetworkOnOpen), st.authSecondary)
 
 	stop := context.AfterFunc(ctx, s.abort)
 	err = d.Open()
@@ -318,4 +315,18 @@ func (o *netconfOpener) open(ctx context.Context, t connection.Target) (*Netconf
 	}
 	t.Logger.Debug().Str("platform", o.platform).Str("address", ep.addr).Str("netconf_version", d.SelectedVersion).Msg("scrapli: netconf session open")
 	return s, nil
+}
+
+// newNetworkDriver builds a session's scrapligo network driver from the platform definition
+// the opener parsed once, as platform.NewPlatform would from the definition's YAML (parsing it
+// again for every session cost a third of opening one). The privilege levels are copied: the
+// driver writes its compiled patterns into them.
+func newNetworkDriver(def *platform.Platform, host string, opts []util.Option) (*network.Driver, error) {
+	p := *def
+	p.PrivilegeLevels = make(network.PrivilegeLevels, len(def.PrivilegeLevels))
+	for name, l := range def.PrivilegeLevels {
+		c := *l
+		p.PrivilegeLevels[name] = &c
+	}
+	return network.NewDriver(host, append(p.AsOptions(), opts...)...)
 }
