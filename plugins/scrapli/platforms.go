@@ -40,7 +40,18 @@ type platformSpec struct {
 	// line of output (Junos's shell "^.*[%$]"): they are left out of the prompt pattern of
 	// commands and configuration (see prompts.cli).
 	cliExclude []string
+	// promptDepth is how many bytes from the end of what was read the prompt is looked for
+	// (scrapligo's channel PromptSearchDepth); 0 keeps scrapligo's 1,000. The prompt is
+	// matched after every read of a command's output, so a shorter window saves a regexp scan
+	// of 750 bytes per 8 KB read; it must hold the longest prompt with the line before it that
+	// a level's pattern may include (Junos's "{master:0}").
+	promptDepth int
 }
+
+// shortPromptDepth is promptDepth for the platforms whose prompts are at most a 63-character
+// hostname with a mode of at most 63 characters (EOS's "(config-...)#"), plus Junos's
+// "{master:0}" line.
+const shortPromptDepth = 256
 
 var platformSpecs = map[string]*platformSpec{
 	PlatformIOSXE: {
@@ -52,6 +63,8 @@ var platformSpecs = map[string]*platformSpec{
 		saveOK:      regexp.MustCompile(`(?i)\[OK\]|copy complete|bytes copied`),
 		netconf:     true,
 		cliExclude:  []string{"tclsh"},
+
+		promptDepth: shortPromptDepth,
 	},
 	PlatformNXOS: {
 		name:        PlatformNXOS,
@@ -62,6 +75,8 @@ var platformSpecs = map[string]*platformSpec{
 		saveOK:      regexp.MustCompile(`(?i)copy complete|100%`),
 		netconf:     true,
 		cliExclude:  []string{"tclsh"},
+
+		promptDepth: shortPromptDepth,
 	},
 	PlatformIOSXR: {
 		name:        PlatformIOSXR,
@@ -71,6 +86,8 @@ var platformSpecs = map[string]*platformSpec{
 		netconf:     true,
 		configFail:  []string{"% Failed to commit", "% Failed", "!! SYNTAX/AUTHORIZATION ERRORS"},
 		cliExclude:  []string{"run"},
+
+		promptDepth: shortPromptDepth,
 	},
 	PlatformEOS: {
 		name:        PlatformEOS,
@@ -80,6 +97,7 @@ var platformSpecs = map[string]*platformSpec{
 		save:        []string{"copy running-config startup-config"},
 		saveOK:      regexp.MustCompile(`(?i)copy completed successfully|copy complete|\[OK\]`),
 		netconf:     true,
+		promptDepth: shortPromptDepth,
 	},
 	PlatformJunos: {
 		name:        PlatformJunos,
@@ -89,6 +107,8 @@ var platformSpecs = map[string]*platformSpec{
 		netconf:     true,
 		configFail:  []string{"error:", "commit failed", "configuration check-out failed"},
 		cliExclude:  []string{"shell", "root-shell"},
+
+		promptDepth: shortPromptDepth,
 	},
 	PlatformSRL: {
 		name:        PlatformSRL,

@@ -38,9 +38,15 @@ type prompts struct {
 	// channel's PromptPattern (used by scrapligo to open, acquire privilege levels and close).
 	all *regexp.Regexp
 	// cli matches the prompts of the levels the plugin sends commands and configuration at, at
-	// the end of the text only. It is the channel's PromptPattern during SendCommand and
-	// SendConfig.
+	// the end of the text only. It finds the prompt to strip from an output.
 	cli *regexp.Regexp
+	// read is cli with the prompt's line start written as a newline: it is the channel's
+	// PromptPattern while the output of a command is read (which always starts with the
+	// newline the device prints after the command's echo). scrapligo matches the last
+	// PromptSearchDepth bytes read from their first newline on, or whole when a line is longer
+	// than that; there "^" would match at the cut, in the middle of a line, and the end of a
+	// long line could pass for a prompt.
+	read *regexp.Regexp
 }
 
 // compilePrompts builds a platform's prompt patterns from its privilege levels; exclude names
@@ -51,7 +57,7 @@ func compilePrompts(levels network.PrivilegeLevels, exclude []string) (prompts, 
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	var all, cli []string
+	var all, cli, read []string
 	for _, name := range names {
 		p := anchorEnd(levels[name].Pattern)
 		if !slices.Contains(all, p) { // Junos's three configuration levels share one pattern
@@ -59,6 +65,7 @@ func compilePrompts(levels network.PrivilegeLevels, exclude []string) (prompts, 
 		}
 		if !slices.Contains(exclude, name) && !slices.Contains(cli, p) {
 			cli = append(cli, p)
+			read = append(read, lineStartAsNewline(p))
 		}
 	}
 	var out prompts
@@ -70,6 +77,9 @@ func compilePrompts(levels network.PrivilegeLevels, exclude []string) (prompts, 
 		return out, fmt.Errorf("prompt pattern: every privilege level is excluded")
 	}
 	if out.cli, err = regexp.Compile(strings.Join(cli, "|")); err != nil {
+		return out, fmt.Errorf("prompt pattern: %w", err)
+	}
+	if out.read, err = regexp.Compile(strings.Join(read, "|")); err != nil {
 		return out, fmt.Errorf("prompt pattern: %w", err)
 	}
 	return out, nil
@@ -91,6 +101,17 @@ func anchorEnd(p string) string {
 		p = "(?:" + p + `)\z`
 	}
 	return "(?:" + p + ")"
+}
+
+// lineStartAsNewline turns the leading "^" of an anchored level pattern ("(?:(?im)^...") into
+// "\n"; a pattern of another form is returned as it is.
+func lineStartAsNewline(p string) string {
+	for _, flags := range []string{"(?:(?im)^", "(?:(?mi)^", "(?:(?m)^"} {
+		if rest, ok := strings.CutPrefix(p, flags); ok {
+			return flags[:len(flags)-1] + `\n` + rest
+		}
+	}
+	return p
 }
 
 // stripTrailingPrompt removes the prompt that ends b (an output as scrapligo's channel returns

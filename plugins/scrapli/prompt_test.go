@@ -1,6 +1,7 @@
 package scrapli
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 	"testing"
@@ -89,8 +90,11 @@ func TestPrompts(t *testing.T) {
 			pr, _ := platformPrompts(t, c.platform)
 			for _, p := range c.prompts {
 				text := "show something\nline one\n" + p
-				if !pr.cli.MatchString(text) || !pr.all.MatchString(text) {
+				if !pr.cli.MatchString(text) || !pr.all.MatchString(text) || !pr.read.MatchString(text) {
 					t.Errorf("prompt %q not matched", p)
+				}
+				if !pr.read.MatchString("\n" + p) {
+					t.Errorf("prompt %q alone after the command's newline not matched", p)
 				}
 				// A prompt-shaped line with more output after it is not a prompt.
 				if pr.cli.MatchString(p + "\nmore output") {
@@ -98,8 +102,16 @@ func TestPrompts(t *testing.T) {
 				}
 			}
 			for _, p := range c.not {
-				if pr.cli.MatchString("some output\n" + p) {
+				if pr.cli.MatchString("some output\n"+p) || pr.read.MatchString("some output\n"+p) {
 					t.Errorf("cli pattern matches %q", p)
+				}
+			}
+			// A read window that starts inside a long line (no newline in it): its start is not
+			// the start of a prompt.
+			for _, p := range c.prompts {
+				last := p[strings.LastIndexByte(p, '\n')+1:]
+				if pr.read.MatchString(last) {
+					t.Errorf("read pattern matches %q without the newline before it", last)
 				}
 			}
 			for _, p := range c.shell {
@@ -155,5 +167,51 @@ func BenchmarkStripTrailingPrompt(b *testing.B) {
 	b.SetBytes(int64(len(out)))
 	for b.Loop() {
 		stripTrailingPrompt(out, pr.cli)
+	}
+}
+
+// searchWindow is what scrapligo's channel matches the prompt pattern against after a read:
+// the last depth bytes, from their first newline on.
+func searchWindow(b []byte, depth int) []byte {
+	if len(b) <= depth {
+		return b
+	}
+	w := b[len(b)-depth:]
+	if i := bytes.IndexByte(w, '\n'); i > 0 {
+		w = w[i:]
+	}
+	return w
+}
+
+// TestPromptDepth: the longest prompts the command patterns accept are found within the
+// platform's prompt search depth.
+func TestPromptDepth(t *testing.T) {
+	host := strings.Repeat("h", 63)
+	long := map[string][]string{
+		PlatformIOSXE: {host + "#", host + "(config-" + strings.Repeat("m", 24) + ")#"},
+		PlatformNXOS:  {host + "# ", host + "(config-" + strings.Repeat("m", 25) + ")# "},
+		PlatformIOSXR: {"RP/0/RSP0/CPU0:" + strings.Repeat("h", 48) + "#", "RP/0/RSP0/CPU0:" + strings.Repeat("h", 48) + "(config-" + strings.Repeat("m", 25) + ")#"},
+		PlatformEOS:   {host + ">", host + "(config-" + strings.Repeat("m", 56) + ")#"},
+		PlatformJunos: {"{master:0}\n" + strings.Repeat("u", 20) + "@" + strings.Repeat("h", 42) + ">", "{master:0}[edit]\n" + strings.Repeat("h", 63) + "# "},
+	}
+	output := []byte(strings.Repeat("interface GigabitEthernet1\n description uplink\n", 100))
+	for name, prompts := range long {
+		spec := platformSpecs[name]
+		if spec.promptDepth == 0 {
+			continue
+		}
+		pr, _ := platformPrompts(t, name)
+		for _, p := range prompts {
+			text := append(append(bytes.Clone(output), '\n'), p...)
+			// The whole prompt, with the newline before it, is in the window (a window starting
+			// inside it would still match, "^" matching at its start, but from a cut line).
+			w := searchWindow(text, spec.promptDepth)
+			if loc := pr.cli.FindIndex(w); loc == nil || string(w[loc[0]:loc[1]]) != p || w[0] != '\n' {
+				t.Errorf("%s: prompt %q (%d bytes) not found whole within %d bytes", name, p, len(p), spec.promptDepth)
+			}
+			if !pr.cli.Match(text) {
+				t.Errorf("%s: %q is not a prompt of the platform", name, p)
+			}
+		}
 	}
 }

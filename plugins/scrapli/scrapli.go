@@ -241,6 +241,9 @@ func (o *sshOpener) open(ctx context.Context, t connection.Target) (*Session, er
 	}
 	// Prompts are matched at the end of what was read only (see prompts).
 	d.Channel.PromptPattern = o.prompts.all
+	if o.spec.promptDepth > 0 {
+		d.Channel.PromptSearchDepth = o.spec.promptDepth
+	}
 	s.d = d
 	if s.forceClose == nil {
 		// system transport: scrapligo's own forced close (what its channel does on close).

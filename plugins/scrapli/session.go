@@ -160,12 +160,12 @@ func (s *Session) sendLocked(command string, opts ...util.Option) (*response.Res
 
 // send sends one command at the current privilege level and reads its output up to the
 // prompt, as scrapligo's generic SendCommand does, but with the command prompt pattern
-// (prompts.cli) and with only the trailing prompt stripped from the output (see prompts). The
+// (prompts.read) and with only the trailing prompt stripped from the output (see prompts). The
 // session lock is held (or the session is opening).
 func (s *Session) send(command string, failWhen []string, opts ...util.Option) (*response.Response, error) {
 	ch := s.d.Channel
 	saved := ch.PromptPattern
-	ch.PromptPattern = s.prompts.cli
+	ch.PromptPattern = s.prompts.read
 	defer func() { ch.PromptPattern = saved }()
 	r := response.NewResponse(command, s.ep.hostname, s.ep.port, failWhen)
 	b, err := ch.SendInput(command, append(opts, opoptions.WithNoStripPrompt())...)
