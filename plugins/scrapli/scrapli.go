@@ -2,10 +2,12 @@ package scrapli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
 
+	"github.com/scrapli/scrapligo/driver/generic"
 	"github.com/scrapli/scrapligo/driver/netconf"
 	"github.com/scrapli/scrapligo/driver/network"
 	"github.com/scrapli/scrapligo/driver/options"
@@ -121,7 +123,11 @@ func newOpener(platformName string, kh *knownHostsCache) (connection.Opener, err
 	if err != nil {
 		return nil, fmt.Errorf("scrapli: platform %s: %w", platformName, err)
 	}
-	o := &sshOpener{spec: spec, def: p, levels: levels, prompts: pr, kh: kh}
+	tmpl, err := newDriverTemplate(p)
+	if err != nil {
+		return nil, fmt.Errorf("scrapli: platform %s: %w", platformName, err)
+	}
+	o := &sshOpener{spec: spec, def: p, tmpl: tmpl, levels: levels, prompts: pr, kh: kh}
 	return connection.OpenFunc(o.open), nil
 }
 
@@ -148,6 +154,7 @@ func newNetconfOpener(platformName string, kh *knownHostsCache) (connection.Open
 type sshOpener struct {
 	spec    *platformSpec
 	def     *platform.Platform // scrapligo's platform definition, read-only
+	tmpl    *driverTemplate
 	levels  map[string]*level
 	prompts prompts
 	kh      *knownHostsCache
@@ -234,7 +241,7 @@ func (o *sshOpener) open(ctx context.Context, t connection.Target) (*Session, er
 		return nil, validationErr(ep.host, ep.addr, err)
 	}
 	opts = append(opts, options.WithAuthSecondary(st.authSecondary))
-	d, err := newNetworkDriver(o.def, ep.hostname, opts)
+	d, err := o.tmpl.newDriver(ep.hostname, opts)
 	if err != nil {
 		s.release()
 		return nil, validationErr(ep.host, ep.addr, err)
@@ -320,16 +327,47 @@ func (o *netconfOpener) open(ctx context.Context, t connection.Target) (*Netconf
 	return s, nil
 }
 
-// newNetworkDriver builds a session's scrapligo network driver from the platform definition
-// the opener parsed once, as platform.NewPlatform would from the definition's YAML (parsing it
-// again for every session cost a third of opening one). The privilege levels are copied: the
-// driver writes its compiled patterns into them.
-func newNetworkDriver(def *platform.Platform, host string, opts []util.Option) (*network.Driver, error) {
-	p := *def
-	p.PrivilegeLevels = make(network.PrivilegeLevels, len(def.PrivilegeLevels))
-	for name, l := range def.PrivilegeLevels {
-		c := *l
-		p.PrivilegeLevels[name] = &c
+// driverTemplate is what every session's scrapligo network driver is built from: the
+// platform's options and a network driver built once from its definition, whose privilege
+// graph and compiled privilege patterns the sessions share.
+type driverTemplate struct {
+	opts []util.Option   // the platform definition's options (platform.Platform.AsOptions)
+	nd   *network.Driver // built from them once; never opened
+}
+
+func newDriverTemplate(p *platform.Platform) (*driverTemplate, error) {
+	nd, err := p.GetNetworkDriver()
+	if err != nil {
+		return nil, err
 	}
-	return network.NewDriver(host, append(p.AsOptions(), opts...)...)
+	return &driverTemplate{opts: p.AsOptions(), nd: nd}, nil
+}
+
+// newDriver builds a session's network driver, as network.NewDriver would from the platform's
+// options and the session's, without compiling the privilege levels' patterns again (that
+// compilation, in network.Driver.UpdatePrivileges, cost a quarter of opening a session, and
+// most of its allocations): a new generic driver (channel and transport) under a copy of the
+// template's network driver, with its own copy of the privilege levels (compiled patterns
+// included) and the privilege graph shared (read-only once built).
+func (t *driverTemplate) newDriver(host string, opts []util.Option) (*network.Driver, error) {
+	all := append(slices.Clip(t.opts), opts...)
+	gd, err := generic.NewDriver(host, all...)
+	if err != nil {
+		return nil, err
+	}
+	d := *t.nd
+	d.Driver = gd
+	d.CurrentPriv = ""
+	d.PrivilegeLevels = make(network.PrivilegeLevels, len(t.nd.PrivilegeLevels))
+	for name, l := range t.nd.PrivilegeLevels {
+		c := *l
+		d.PrivilegeLevels[name] = &c
+	}
+	// The session's own options for the network driver (the enable secret).
+	for _, o := range opts {
+		if err := o(&d); err != nil && !errors.Is(err, util.ErrIgnoredOption) {
+			return nil, err
+		}
+	}
+	return &d, nil
 }

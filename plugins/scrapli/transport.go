@@ -45,6 +45,8 @@ type sshTransport struct {
 	eof     bool // a read failed: the device closed the session or the connection broke
 
 	read atomic.Int64 // bytes read so far
+
+	buf []byte // Read's buffer, reused: only scrapligo's read goroutine calls Read
 }
 
 // Interface guard.
@@ -163,6 +165,10 @@ func (t *sshTransport) IsAlive() bool {
 	return t.session != nil && !t.closed && !t.eof
 }
 
+// Read reads at most n bytes. The returned slice is only valid until the next Read: its one
+// caller, scrapligo's channel read loop, copies what it reads at once (it strips "\r" with
+// bytes.ReplaceAll, which always returns a new slice), so one buffer serves every read
+// instead of a new 8 KB one per read.
 func (t *sshTransport) Read(n int) ([]byte, error) {
 	t.mu.Lock()
 	r := t.stdout
@@ -170,7 +176,10 @@ func (t *sshTransport) Read(n int) ([]byte, error) {
 	if r == nil {
 		return nil, io.EOF
 	}
-	b := make([]byte, n)
+	if cap(t.buf) < n {
+		t.buf = make([]byte, n)
+	}
+	b := t.buf[:n]
 	n, err := r.Read(b)
 	t.read.Add(int64(n))
 	if err != nil {
