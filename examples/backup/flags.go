@@ -44,6 +44,7 @@ type options struct {
 	alert  alertOptions
 
 	cpuProfile string // hidden
+	memProfile string // hidden
 }
 
 // netboxOptions are the -netbox-* flags.
@@ -59,7 +60,7 @@ type netboxOptions struct {
 }
 
 // hiddenFlags are left out of the usage text (profiling aids).
-var hiddenFlags = map[string]bool{"cpuprofile": true, "help": true}
+var hiddenFlags = map[string]bool{"cpuprofile": true, "memprofile": true, "help": true}
 
 // errUsage is returned by parseFlags after it has printed what is wrong.
 var errUsage = errors.New("bad usage")
@@ -107,6 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.alert.metricsListen, "metrics-listen", "", "serve Prometheus metrics on this `address` (e.g. 127.0.0.1:9469) at /metrics while the run lasts")
 	fs.StringVar(&o.alert.pushgatewayURL, "pushgateway-url", "", "push Prometheus metrics (job norn_backup) to this Pushgateway `URL` at the end of the run")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile to `file`")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile to `file` at the end of the run")
 	fullUsage := func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "Usage: backup [flags]\n\n")

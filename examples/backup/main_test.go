@@ -487,8 +487,10 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("-h: exit %d, want 0", code)
 	}
 	mustMatch(t, "-h", `(?m)^  -only-failed$`, stderr.String())
-	if strings.Contains(stderr.String(), "cpuprofile") {
-		t.Errorf("-h shows the hidden -cpuprofile flag")
+	for _, hidden := range []string{"cpuprofile", "memprofile"} {
+		if strings.Contains(stderr.String(), hidden) {
+			t.Errorf("-h shows the hidden -%s flag", hidden)
+		}
 	}
 }
 

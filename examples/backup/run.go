@@ -93,6 +93,20 @@ func (j *job) run(ctx context.Context) int {
 			f.Close()
 		}()
 	}
+	if o.memProfile != "" {
+		defer func() {
+			f, err := os.Create(o.memProfile)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+			}
+			if err != nil {
+				fmt.Fprintf(j.stderr, "backup: -memprofile: %v\n", err)
+			}
+		}()
+	}
 	heap := startHeapSampler(50 * time.Millisecond)
 	defer heap.Stop()
 	j.log = newLogger(j.stderr, j.progressOut, o.verbose)
