@@ -255,7 +255,8 @@ func (o *sshOpener) open(ctx context.Context, t connection.Target) (*Session, er
 	if s.forceClose == nil {
 		// system transport: scrapligo's own forced close (what its channel does on close).
 		s.forceClose = func() { _ = d.Transport.Close(true) }
-		s.transportAlive = d.Transport.IsAlive
+		// scrapligo's System.IsAlive reads a field its Close writes, unsynchronized: Alive
+		// relies on the session's own state (closed, broken) with this transport.
 	}
 	d.OnOpen = s.onOpen(slices.Clone(o.def.NetworkOnOpen), st.authSecondary)
 
@@ -307,7 +308,8 @@ func (o *netconfOpener) open(ctx context.Context, t connection.Target) (*Netconf
 	s.d = d
 	if s.forceClose == nil {
 		s.forceClose = func() { _ = d.Transport.Close(true) }
-		s.transportAlive = d.Transport.IsAlive
+		// scrapligo's System.IsAlive reads a field its Close writes, unsynchronized: Alive
+		// relies on the session's own state (closed, broken) with this transport.
 	}
 	stop := context.AfterFunc(ctx, s.abort)
 	err = d.Open()

@@ -43,8 +43,8 @@ type base struct {
 
 // Alive reports, without I/O and without waiting for a running call, whether the session can
 // still be used: false once it is closed, once a call failed in a way that leaves it unusable
-// (timeout, lost connection, cancellation), or once its transport saw the device close the
-// connection. It implements connection.Liveness: a connection.Manager opens a new session
+// (timeout, lost connection, cancellation), or, with the standard transport, once the transport
+// saw the device close the connection. It implements connection.Liveness: a connection.Manager opens a new session
 // instead of lending a dead one, so a retried task starts afresh.
 func (b *base) Alive() bool {
 	if b.dead.Load() {
