@@ -38,6 +38,12 @@
 // its connection is closed: its output can no longer be matched to commands, and Alive reports
 // it dead so that a connection.Manager opens a new one for a retry.
 //
+// Prompts are matched only at the end of what the device printed, and a command's output loses
+// only its trailing prompt (scrapligo matches its joined prompt pattern anywhere in the last
+// 1,000 bytes read and strips it everywhere: a configuration could be cut at a line that looked
+// like a prompt, such as a Junos read ending in `authentication-key "$9$`, and prompt-shaped
+// lines vanished from it). Sessions implement connection.Liveness.
+//
 // It is not a CLI parser library: only "show version" is parsed (ParseVersion), into
 // connection.Facts.
 package scrapli

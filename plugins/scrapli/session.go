@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -168,7 +169,7 @@ func (s *Session) send(command string, failWhen []string, opts ...util.Option) (
 	ch.PromptPattern = s.prompts.read
 	defer func() { ch.PromptPattern = saved }()
 	r := response.NewResponse(command, s.ep.hostname, s.ep.port, failWhen)
-	b, err := ch.SendInput(command, append(opts, opoptions.WithNoStripPrompt())...)
+	b, err := ch.SendInput(command, append(slices.Clip(opts), opoptions.WithNoStripPrompt())...)
 	if err != nil {
 		return nil, err
 	}
