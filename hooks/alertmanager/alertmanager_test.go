@@ -1,7 +1,6 @@
 package alertmanager
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,24 +23,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// syncBuf is a goroutine-safe log sink.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // postedAlert is what the receiver decodes.
 type postedAlert struct {
@@ -364,7 +345,7 @@ func TestResendWhileFiring(t *testing.T) {
 func TestNoRetryOn400(t *testing.T) {
 	rcv := newReceiver(t)
 	rcv.status = http.StatusBadRequest
-	log := &syncBuf{}
+	log := &hooktest.Buffer{}
 	h := newHook(t, Config{URL: rcv.url(), Logger: zerolog.New(log),
 		sleep: func(context.Context, time.Duration) error { t.Error("slept before a retry of a 400"); return nil }})
 	h.TaskFailed(context.Background(), failed(fleet(1)[0], errors.New("x"), time.Now()))
@@ -432,7 +413,7 @@ func TestConfigValidation(t *testing.T) {
 func TestURLUserInfoBecomesBasicAuth(t *testing.T) {
 	rcv := newReceiver(t)
 	u := strings.Replace(rcv.url(), "http://", "http://am:s3cr3t@", 1)
-	log := &syncBuf{}
+	log := &hooktest.Buffer{}
 	h := newHook(t, Config{URL: u, Logger: zerolog.New(log).Level(zerolog.DebugLevel)})
 	h.TaskFailed(context.Background(), failed(fleet(1)[0], errors.New("x"), time.Now()))
 	flush(t, h)
@@ -452,7 +433,7 @@ func TestURLUserInfoBecomesBasicAuth(t *testing.T) {
 // that accepts connections but never answers. Every call returns at once, RunEnd returns at
 // its deadline, and the hook reports what it dropped and could not deliver.
 func TestHangingReceiverDirectCalls(t *testing.T) {
-	log := &syncBuf{}
+	log := &hooktest.Buffer{}
 	url, _ := hooktest.Hanging(t)
 	h, err := New(Config{URL: url, QueueSize: 256, Logger: zerolog.New(log)})
 	if err != nil {

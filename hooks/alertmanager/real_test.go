@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gonorn/norn/hooks/internal/hooktest"
 )
 
 // These tests run a real Alertmanager (Debian's prometheus-alertmanager, or an "alertmanager"
@@ -266,7 +268,7 @@ func TestRealAlertmanager(t *testing.T) {
 // logged with its message.
 func TestRealAlertmanagerRejects(t *testing.T) {
 	base, _ := startAlertmanager(t)
-	log := &syncBuf{}
+	log := &hooktest.Buffer{}
 	h := newHook(t, Config{URL: base, Logger: zerologTo(log), sleep: func(context.Context, time.Duration) error {
 		return errors.New("no retry expected")
 	}})

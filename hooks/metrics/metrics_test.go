@@ -31,23 +31,6 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func newHook(t *testing.T, cfg Config) *Hook {
 	t.Helper()
 	h, err := New(cfg)
@@ -384,7 +367,7 @@ func TestPushAtRunEnd(t *testing.T) {
 func TestPushAddBasicAuth(t *testing.T) {
 	gw := newGateway(t)
 	u := strings.Replace(gw.srv.URL, "http://", "http://pg:pgpass@", 1)
-	log := &syncBuf{}
+	log := &hooktest.Buffer{}
 	h := newHook(t, Config{PushURL: u, PushAdd: true, PushJob: "nightly backup", Logger: zerolog.New(log)})
 	if err := h.Push(context.Background()); err != nil {
 		t.Fatal(err)
@@ -424,7 +407,7 @@ func TestPushRetries(t *testing.T) {
 
 func TestPushNoRetryOn4xx(t *testing.T) {
 	gw := newGateway(t, http.StatusBadRequest)
-	log := &syncBuf{}
+	log := &hooktest.Buffer{}
 	h := newHook(t, Config{PushURL: gw.srv.URL, Logger: zerolog.New(log),
 		sleep: func(context.Context, time.Duration) error { return errors.New("must not retry") }})
 	_ = h.Push(context.Background())
@@ -441,7 +424,7 @@ func TestPushNoRetryOn4xx(t *testing.T) {
 
 func TestHangingPushgateway(t *testing.T) {
 	url, _ := hooktest.Hanging(t)
-	log := &syncBuf{}
+	log := &hooktest.Buffer{}
 	h, err := New(Config{PushURL: url, Logger: zerolog.New(log)})
 	if err != nil {
 		t.Fatal(err)

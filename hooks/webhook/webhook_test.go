@@ -29,23 +29,6 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // verify checks a request's Standard Webhooks signature, written from the specification
 // (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md),
 // independently of the hook's signing code.
@@ -446,7 +429,7 @@ func TestNoRetryOn4xx(t *testing.T) {
 	for _, code := range []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusGone, http.StatusRequestEntityTooLarge} {
 		t.Run(strconv.Itoa(code), func(t *testing.T) {
 			clock := &fakeClock{now: time.Now()}
-			log := &syncBuf{}
+			log := &hooktest.Buffer{}
 			rcv := newReceiver(t, status(code, "1"))
 			h := newHook(t, Config{URL: rcv.srv.URL + "/services/T0/B0/SECRET", now: clock.Now, sleep: clock.Sleep, Logger: zerolog.New(log)})
 			h.RunEnd(context.Background(), runEnd(1, 0))
@@ -524,7 +507,7 @@ func TestSignKnownVector(t *testing.T) {
 }
 
 func TestHangingReceiverDirectCalls(t *testing.T) {
-	log := &syncBuf{}
+	log := &hooktest.Buffer{}
 	url, _ := hooktest.Hanging(t)
 	h, err := New(Config{URL: url + "/hook", QueueSize: 100, Logger: zerolog.New(log)})
 	if err != nil {

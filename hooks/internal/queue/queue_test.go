@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,27 +14,11 @@ import (
 
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
+
+	"github.com/gonorn/norn/hooks/internal/hooktest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// syncBuf is a goroutine-safe log sink.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func closeQ[T any](t *testing.T, q *Queue[T]) {
 	t.Helper()
@@ -136,7 +119,7 @@ func TestBatchWaitCollectsLateItems(t *testing.T) {
 }
 
 func TestFullQueueDropsAndLogs(t *testing.T) {
-	log := &syncBuf{}
+	log := &hooktest.Buffer{}
 	started := make(chan struct{})
 	release := make(chan struct{})
 	q := New(Config{Name: "testhook", Workers: 1, Size: 2, Logger: zerolog.New(log)},
@@ -277,7 +260,7 @@ func TestNoRetryOn4xxOrPermanent(t *testing.T) {
 		{"permanent", Permanent(errors.New("cannot encode"))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			log := &syncBuf{}
+			log := &hooktest.Buffer{}
 			ft := newFakeTime()
 			calls := 0
 			q := New(Config{Workers: 1, Sleep: ft.Sleep, Now: ft.Now, Logger: zerolog.New(log)},
@@ -326,7 +309,7 @@ func TestRetryBudget(t *testing.T) {
 
 func TestRetryAfterBeyondBudgetGivesUp(t *testing.T) {
 	ft := newFakeTime()
-	log := &syncBuf{}
+	log := &hooktest.Buffer{}
 	q := New(Config{Workers: 1, Sleep: ft.Sleep, Now: ft.Now, RetryFor: time.Minute, Logger: zerolog.New(log)},
 		func(_ context.Context, b []int) error {
 			return &StatusError{Code: 429, RetryAfter: time.Hour, HasRetryAfter: true}
@@ -358,7 +341,7 @@ func TestRetriesDisabled(t *testing.T) {
 }
 
 func TestHangingSendFlushDeadlineAndClose(t *testing.T) {
-	log := &syncBuf{}
+	log := &hooktest.Buffer{}
 	q := New(Config{Name: "hang", Workers: 2, Size: 10, Timeout: time.Hour, Logger: zerolog.New(log)},
 		func(ctx context.Context, b []int) error {
 			<-ctx.Done() // a receiver that never answers
