@@ -388,6 +388,25 @@ var knownKeys = map[elemKind]string{
 	elemDefaults: "hostname, port, username, password, platform, data, connection_options",
 }
 
+// attrKeyIndex returns the slot of a connection attribute key shared by hosts, groups,
+// defaults and connection_options (hostname 0, port 1, username 2, password 3, platform 4), or
+// -1 for any other key.
+func attrKeyIndex(k string) int {
+	switch k {
+	case "hostname":
+		return 0
+	case "port":
+		return 1
+	case "username":
+		return 2
+	case "password":
+		return 3
+	case "platform":
+		return 4
+	}
+	return -1
+}
+
 // element decodes the mapping of a host, group or defaults. who names it in messages
 // (`host "r1"`).
 func (d *decoder) element(n *yaml.Node, who string, kind elemKind) element {
@@ -406,18 +425,8 @@ func (d *decoder) element(n *yaml.Node, who string, kind elemKind) element {
 		if !ok {
 			continue
 		}
-		idx := -1
+		idx := attrKeyIndex(k)
 		switch k {
-		case "hostname":
-			idx = 0
-		case "port":
-			idx = 1
-		case "username":
-			idx = 2
-		case "password":
-			idx = 3
-		case "platform":
-			idx = 4
 		case "groups":
 			if kind != elemDefaults {
 				idx = 5
@@ -579,19 +588,8 @@ func (d *decoder) connOptions(n *yaml.Node, who string) map[string]*ConnectionOp
 			if !ok {
 				continue
 			}
-			idx := -1
-			switch k {
-			case "hostname":
-				idx = 0
-			case "port":
-				idx = 1
-			case "username":
-				idx = 2
-			case "password":
-				idx = 3
-			case "platform":
-				idx = 4
-			case "extras":
+			idx := attrKeyIndex(k)
+			if k == "extras" {
 				idx = 5
 			}
 			if idx < 0 {
