@@ -348,18 +348,9 @@ func (dl eosDialect) open(s *session, t, base string) {
 
 func (dl eosDialect) apply(s *session, t string) {
 	f := strings.Fields(t)
-	if len(s.ctx) == 0 && len(f) >= 3 && f[0] == "enable" && f[1] == "secret" {
-		plain := ""
-		switch {
-		case len(f) == 3:
-			plain = f[2]
-		case len(f) == 4 && f[2] == "0":
-			plain = f[3]
-		}
-		if plain != "" {
-			s.d.setEnableSecret(plain)
-			t = "enable secret sha512 " + secretSHA512(plain, s.d.cfg.Name+time.Now().String())
-		}
+	if plain, ok := plainEnableSecret(s, f); ok {
+		s.d.setEnableSecret(plain)
+		t = "enable secret sha512 " + secretSHA512(plain, s.d.cfg.Name+time.Now().String())
 	}
 	hdrs := ctxHeaders(s.ctx)
 	s.d.editConfig(s.user, func(c *config) *config {

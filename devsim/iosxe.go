@@ -453,18 +453,9 @@ func (dl iosxeDialect) configLine(s *session, line string) {
 // secrets are stored hashed, and the enable secret takes effect.
 func (dl iosxeDialect) applyLine(s *session, t string) {
 	f := strings.Fields(t)
-	if len(s.ctx) == 0 && len(f) >= 3 && f[0] == "enable" && f[1] == "secret" {
-		plain := ""
-		switch {
-		case len(f) == 3:
-			plain = f[2]
-		case len(f) == 4 && f[2] == "0":
-			plain = f[3]
-		}
-		if plain != "" {
-			s.d.setEnableSecret(plain)
-			t = "enable secret 9 " + secretType9(plain, s.d.cfg.Name+time.Now().String())
-		}
+	if plain, ok := plainEnableSecret(s, f); ok {
+		s.d.setEnableSecret(plain)
+		t = "enable secret 9 " + secretType9(plain, s.d.cfg.Name+time.Now().String())
 	}
 	if len(s.ctx) == 0 && len(f) >= 4 && f[0] == "username" {
 		for i := 2; i+1 < len(f); i++ {
@@ -554,4 +545,19 @@ func iosxeShowVersion(d *Device, host string) string {
 	b.WriteString("6188032K bytes of virtual hard disk at bootflash:.\n\n")
 	b.WriteString("Configuration register is 0x2102\n\n")
 	return b.String()
+}
+
+// plainEnableSecret returns the clear-text secret of a top-level "enable secret PLAIN" or
+// "enable secret 0 PLAIN" line (the IOS and EOS forms), which the device stores hashed.
+func plainEnableSecret(s *session, f []string) (string, bool) {
+	if len(s.ctx) != 0 || len(f) < 3 || f[0] != "enable" || f[1] != "secret" {
+		return "", false
+	}
+	switch {
+	case len(f) == 3:
+		return f[2], true
+	case len(f) == 4 && f[2] == "0":
+		return f[3], true
+	}
+	return "", false
 }
