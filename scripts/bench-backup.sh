@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-backup.sh: the backup job's benchmark. It builds devsim's command and examples/backup,
+# bench-backup.sh: the backup job's benchmark. It builds devsim's command and cmd/norn (norn backup),
 # starts a simulated fleet as its own process (loopback only), backs it up into a fresh git
 # repository and prints devices, seconds, devices per second and the backup process's peak RSS.
 #
@@ -34,8 +34,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "building devsim and examples/backup..." >&2
-(cd "$root" && go build -o "$work/devsim" ./devsim/cmd/devsim && go build -o "$work/backup" ./examples/backup)
+echo "building devsim and cmd/norn (norn backup)..." >&2
+(cd "$root" && go build -o "$work/devsim" ./devsim/cmd/devsim && go build -o "$work/norn" ./cmd/norn)
 
 # Many devices need many file descriptors (one listener each, plus connections).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -71,7 +71,7 @@ args=(-inventory "$work/inv" -out "$work/out" -progress lines)
 echo "running: backup ${args[*]}" >&2
 start=$(date +%s.%N)
 set +e
-"$work/backup" "${args[@]}" >"$work/summary.txt" 2> >(tee "$work/backup.err" >&2)
+"$work/norn" backup "${args[@]}" >"$work/summary.txt" 2> >(tee "$work/backup.err" >&2)
 status=$?
 set -e
 end=$(date +%s.%N)
