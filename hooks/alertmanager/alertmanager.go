@@ -22,6 +22,7 @@ import (
 	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/hooks/internal/queue"
 	"github.com/gonorn/norn/hooks/internal/redact"
+	"github.com/gonorn/norn/internal/retry"
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/tasks"
 )
@@ -254,7 +255,7 @@ func New(cfg Config) (*Hook, error) {
 		Logger:    cfg.Logger.With().Str("url", h.shown).Logger(),
 		Sleep:     cfg.sleep,
 		Now:       cfg.now,
-	}, h.post, func(a alert) string { return a.key })
+	}, h.post, queue.Options[alert]{Key: func(a alert) string { return a.key }})
 	go h.resendLoop()
 	return h, nil
 }
@@ -285,11 +286,11 @@ func toLabelName(k string) string {
 func (h *Hook) post(ctx context.Context, batch []alert) error {
 	body, err := json.Marshal(batch)
 	if err != nil {
-		return queue.Permanent(fmt.Errorf("alertmanager: encoding %d alerts: %w", len(batch), err))
+		return retry.Permanent(fmt.Errorf("alertmanager: encoding %d alerts: %w", len(batch), err))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.endpoint, bytes.NewReader(body))
 	if err != nil {
-		return queue.Permanent(err)
+		return retry.Permanent(err)
 	}
 	for k, v := range h.cfg.Header {
 		req.Header[k] = v

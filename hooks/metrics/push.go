@@ -19,6 +19,7 @@ import (
 
 	"github.com/gonorn/norn/hooks/internal/queue"
 	"github.com/gonorn/norn/hooks/internal/redact"
+	"github.com/gonorn/norn/internal/retry"
 )
 
 // pusher pushes a registry to a Pushgateway through a one-worker delivery queue.
@@ -81,7 +82,7 @@ func newPusher(cfg Config, g prometheus.Gatherer) (*pusher, error) {
 		Logger:   cfg.Logger.With().Str("url", p.shown).Logger(),
 		Sleep:    cfg.sleep,
 		Now:      cfg.now,
-	}, p.send, nil)
+	}, p.send, queue.Options[struct{}]{})
 	return p, nil
 }
 
@@ -144,7 +145,7 @@ func (p *pusher) send(ctx context.Context, _ []struct{}) error {
 		return fmt.Errorf("%s %s: %w", p.method, p.shown, err)
 	}
 	// Gathering or encoding failed: retrying cannot help.
-	return queue.Permanent(fmt.Errorf("pushing to %s: %w", p.shown, err))
+	return retry.Permanent(fmt.Errorf("pushing to %s: %w", p.shown, err))
 }
 
 func (p *pusher) pushAndWait(ctx context.Context) error {

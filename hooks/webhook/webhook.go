@@ -23,6 +23,7 @@ import (
 	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/hooks/internal/queue"
 	"github.com/gonorn/norn/hooks/internal/redact"
+	"github.com/gonorn/norn/internal/retry"
 	"github.com/gonorn/norn/tasks"
 )
 
@@ -217,7 +218,7 @@ func New(cfg Config) (*Hook, error) {
 		Logger:   cfg.Logger.With().Str("url", shown).Str("format", string(cfg.Format)).Logger(),
 		Sleep:    cfg.sleep,
 		Now:      cfg.now,
-	}, h.post, nil)
+	}, h.post, queue.Options[message]{})
 	return h, nil
 }
 
@@ -243,7 +244,7 @@ func (h *Hook) post(ctx context.Context, batch []message) error {
 	m := batch[0]
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.cfg.URL, bytes.NewReader(m.body))
 	if err != nil {
-		return queue.Permanent(fmt.Errorf("POST %s: %w", h.shown, err))
+		return retry.Permanent(fmt.Errorf("POST %s: %w", h.shown, err))
 	}
 	for k, v := range h.cfg.Header {
 		req.Header[k] = v

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gonorn/norn/internal/retry"
 )
 
 // StatusError is a receiver's non-2xx answer.
@@ -41,29 +43,11 @@ func (e *StatusError) Retryable() bool {
 	return e.Code == http.StatusTooManyRequests || e.Code >= 500
 }
 
-type permanentError struct{ err error }
-
-func (e *permanentError) Error() string { return e.err.Error() }
-func (e *permanentError) Unwrap() error { return e.err }
-
-// Permanent marks err as not worth retrying (a payload that cannot be encoded, a bad URL).
-// Permanent(nil) is nil.
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &permanentError{err}
-}
-
 // Retryable reports whether a delivery that failed with err may succeed if tried again:
-// network errors and timeouts, 429 and 5xx answers; not errors marked Permanent, nor 4xx
-// answers other than 429.
+// network errors and timeouts, 429 and 5xx answers; not errors marked retry.Permanent (a
+// payload that cannot be encoded, a bad URL), nor 4xx answers other than 429.
 func Retryable(err error) bool {
-	if err == nil {
-		return false
-	}
-	var p *permanentError
-	if errors.As(err, &p) {
+	if err == nil || retry.IsPermanent(err) {
 		return false
 	}
 	var se *StatusError

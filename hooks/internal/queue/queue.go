@@ -10,8 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/rs/zerolog"
+
+	"github.com/gonorn/norn/internal/retry"
 )
 
 // Config configures a Queue. Zero fields take the documented defaults.
@@ -33,7 +34,7 @@ type Config struct {
 	// Default 1m; negative: never retry.
 	RetryFor time.Duration
 	// InitialInterval is the first backoff wait; the waits then double up to MaxInterval, each
-	// with +-50% jitter. Default 500ms.
+	// with +-50% jitter (internal/retry, norn's one retry engine). Default 500ms.
 	InitialInterval time.Duration
 	// MaxInterval caps a backoff wait (not a Retry-After the receiver asked for, which is
 	// honoured up to what remains of RetryFor). Default 30s.
@@ -76,7 +77,7 @@ func (c Config) withDefaults() Config {
 		c.MaxInterval = 30 * time.Second
 	}
 	if c.Sleep == nil {
-		c.Sleep = sleep
+		c.Sleep = retry.Sleep
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -84,20 +85,21 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+// policy is the retry policy of one batch.
+func (c Config) policy() retry.Policy {
+	p := retry.Policy{
+		InitialInterval: c.InitialInterval, MaxInterval: c.MaxInterval, Multiplier: 2, Jitter: 0.5,
+		MaxElapsed: c.RetryFor, Sleep: c.Sleep, Now: c.Now,
 	}
+	if c.RetryFor < 0 {
+		p.MaxAttempts, p.MaxElapsed = 1, 0
+	}
+	return p
 }
 
 // SendFunc makes one delivery attempt of a batch. ctx carries the attempt's timeout and is
-// cancelled when the queue closes. Returning an error marked Permanent, or a *StatusError whose
-// code is a 4xx other than 429, stops the retries.
+// cancelled when the queue closes. Returning an error marked retry.Permanent, or a *StatusError
+// whose code is a 4xx other than 429, stops the retries.
 type SendFunc[T any] func(ctx context.Context, batch []T) error
 
 // Stats are a queue's counters, in items (not batches).
@@ -115,11 +117,24 @@ type Stats struct {
 	Retries uint64
 }
 
+// Options are a queue's per-item callbacks.
+type Options[T any] struct {
+	// Key, when set, sends items with the same key through the same worker, in the order they
+	// were queued (an alert's firing and its resolve must not overtake each other); otherwise
+	// any worker takes any item. Default nil.
+	Key func(T) string
+	// Lost, when set, is called with the items that will not be delivered: dropped (queue full
+	// or closed), given up (refused, retries spent) or still queued when the queue closed, and
+	// why. It runs on the goroutine that lost them and must not block. Default nil.
+	Lost func(items []T, why string)
+}
+
 // Queue delivers items in the background. It is safe for concurrent use.
 type Queue[T any] struct {
 	cfg   Config
 	send  SendFunc[T]
 	key   func(T) string
+	lost  func([]T, string)
 	chans []chan T
 
 	ctx    context.Context
@@ -137,13 +152,12 @@ type Queue[T any] struct {
 	sent, dropped, failed, retries atomic.Uint64
 }
 
-// New starts a queue whose workers deliver with send. When key is not nil, items with the same
-// key are delivered by the same worker, in the order they were queued (an alert's firing and
-// its resolve must not overtake each other); otherwise any worker takes any item.
-// Close must be called to stop the workers.
-func New[T any](cfg Config, send SendFunc[T], key func(T) string) *Queue[T] {
+// New starts a queue whose workers deliver with send (see Options for ordering by key and
+// lost items). Close must be called to stop the workers.
+func New[T any](cfg Config, send SendFunc[T], o Options[T]) *Queue[T] {
 	cfg = cfg.withDefaults()
-	q := &Queue[T]{cfg: cfg, send: send, key: key, closing: make(chan struct{})}
+	key := o.Key
+	q := &Queue[T]{cfg: cfg, send: send, key: key, lost: o.Lost, closing: make(chan struct{})}
 	q.ctx, q.cancel = context.WithCancel(context.Background())
 	idle := make(chan struct{})
 	close(idle)
@@ -194,11 +208,14 @@ func (q *Queue[T]) Enqueue(v T) bool {
 	closed := q.closed
 	q.mu.Unlock()
 	n := q.dropped.Add(1)
+	reason := "queue full"
+	if closed {
+		reason = "queue closed"
+	}
+	if q.lost != nil {
+		q.lost([]T{v}, "dropped: "+reason)
+	}
 	if bits.OnesCount64(n) == 1 { // 1, 2, 4, 8, ...: bounded logging under a flood
-		reason := "queue full"
-		if closed {
-			reason = "queue closed"
-		}
 		q.cfg.Logger.Warn().Str("hook", q.cfg.Name).Str("reason", reason).Int("size", q.cfg.Size).
 			Uint64("dropped_total", n).Msg("hook delivery: item dropped")
 	}
@@ -275,71 +292,69 @@ func (q *Queue[T]) take(ch chan T, batch []T) []T {
 	return batch
 }
 
-// deliver sends batch, retrying as configured, and counts the outcome.
+// deliver sends batch, retrying as configured (internal/retry), and counts the outcome.
 func (q *Queue[T]) deliver(batch []T) {
 	n := uint64(len(batch))
 	log := q.cfg.Logger
-	b := backoff.NewExponentialBackOff(
-		backoff.WithInitialInterval(q.cfg.InitialInterval),
-		backoff.WithMultiplier(2),
-		backoff.WithMaxInterval(q.cfg.MaxInterval),
-		backoff.WithMaxElapsedTime(max(q.cfg.RetryFor, 0)),
-		backoff.WithClockProvider(clock(q.cfg.Now)),
-	)
 	start := q.cfg.Now()
-	for attempt := 1; ; attempt++ {
-		ctx, cancel := context.WithTimeout(q.ctx, q.cfg.Timeout)
+	attempts, err := retry.Do(q.ctx, q.cfg.policy(), retry.Options{
+		Retryable: Retryable,
+		OnRetry: func(attempt int, err error, wait time.Duration) {
+			log.Debug().Str("hook", q.cfg.Name).Int("items", len(batch)).Int("attempt", attempt).
+				Dur("wait", wait).Err(err).Msg("hook delivery: retrying")
+			q.retries.Add(1)
+		},
+	}, func(ctx context.Context, _ int) error {
+		ctx, cancel := context.WithTimeout(ctx, q.cfg.Timeout)
+		defer cancel()
 		err := q.send(ctx, batch)
-		cancel()
-		if err == nil {
-			q.sent.Add(n)
-			if attempt > 1 {
-				log.Info().Str("hook", q.cfg.Name).Int("items", len(batch)).Int("attempts", attempt).
-					Msg("hook delivery: delivered after retries")
-			}
-			return
-		}
-		giveUp := func(why string) {
-			q.failed.Add(n)
-			log.Warn().Str("hook", q.cfg.Name).Int("items", len(batch)).Int("attempts", attempt).
-				Str("why", why).Err(err).Msg("hook delivery: failed, items not delivered")
-		}
-		switch {
-		case q.ctx.Err() != nil:
-			giveUp("queue closed")
-			return
-		case !Retryable(err):
-			giveUp("not retryable")
-			return
-		case q.cfg.RetryFor < 0:
-			giveUp("retries disabled")
-			return
-		}
-		wait := b.NextBackOff()
-		if wait == backoff.Stop {
-			giveUp(fmt.Sprintf("retried for %s", q.cfg.RetryFor))
-			return
-		}
 		if ra, ok := RetryAfter(err); ok {
-			wait = max(ra, 0)
-			if q.cfg.Now().Add(wait).Sub(start) > q.cfg.RetryFor {
-				giveUp(fmt.Sprintf("receiver asked to retry after %s, beyond the %s retry budget", ra, q.cfg.RetryFor))
-				return
-			}
+			return &retryAfterError{err: err, wait: ra}
 		}
-		log.Debug().Str("hook", q.cfg.Name).Int("items", len(batch)).Int("attempt", attempt).
-			Dur("wait", wait).Err(err).Msg("hook delivery: retrying")
-		q.retries.Add(1)
-		if q.cfg.Sleep(q.ctx, wait) != nil {
-			giveUp("queue closed")
-			return
+		return err
+	})
+	if err == nil {
+		q.sent.Add(n)
+		if attempts > 1 {
+			log.Info().Str("hook", q.cfg.Name).Int("items", len(batch)).Int("attempts", attempts).
+				Msg("hook delivery: delivered after retries")
 		}
+		return
 	}
+	var why string
+	var cancelled *retry.CancelledError
+	ra, hasRA := RetryAfter(err)
+	switch {
+	case q.ctx.Err() != nil || errors.As(err, &cancelled):
+		why = "queue closed"
+	case !Retryable(err):
+		why = "not retryable"
+	case q.cfg.RetryFor < 0:
+		why = "retries disabled"
+	case hasRA && q.cfg.Now().Add(ra).Sub(start) > q.cfg.RetryFor:
+		why = fmt.Sprintf("receiver asked to retry after %s, beyond the %s retry budget", ra, q.cfg.RetryFor)
+	default:
+		why = fmt.Sprintf("retried for %s", q.cfg.RetryFor)
+	}
+	q.failed.Add(n)
+	if q.lost != nil {
+		q.lost(batch, "failed: "+why)
+	}
+	log.Warn().Str("hook", q.cfg.Name).Int("items", len(batch)).Int("attempts", attempts).
+		Str("why", why).Err(err).Msg("hook delivery: failed, items not delivered")
 }
 
-type clock func() time.Time
+// retryAfterError carries a receiver's Retry-After to retry.Do.
+type retryAfterError struct {
+	err  error
+	wait time.Duration
+}
 
-func (c clock) Now() time.Time { return c() }
+func (e *retryAfterError) Error() string             { return e.err.Error() }
+func (e *retryAfterError) Unwrap() error             { return e.err }
+func (e *retryAfterError) RetryAfter() time.Duration { return e.wait }
+
+var _ retry.RetryAfterError = (*retryAfterError)(nil)
 
 // Flush waits until every queued item has been delivered or given up, or ctx is done. Batch
 // waits are cut short while it runs. It returns an error naming how many items were still
@@ -395,16 +410,18 @@ func (q *Queue[T]) Close(ctx context.Context) error {
 	err := q.Flush(ctx)
 	q.cancel()
 	q.wg.Wait()
-	left := 0
+	var left []T
 	for _, ch := range q.chans {
 		for len(ch) > 0 {
-			<-ch
-			left++
+			left = append(left, <-ch)
 		}
 	}
-	if left > 0 {
-		q.failed.Add(uint64(left))
-		q.done(left)
+	if len(left) > 0 {
+		q.failed.Add(uint64(len(left)))
+		q.done(len(left))
+		if q.lost != nil {
+			q.lost(left, "failed: undelivered when the queue closed")
+		}
 	}
 	s := q.Stats()
 	ev := q.cfg.Logger.Debug()

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gonorn/norn/hooks/internal/hooktest"
+	"github.com/gonorn/norn/internal/retry"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -39,7 +40,7 @@ func TestDeliversEverythingInBatches(t *testing.T) {
 		got = append(got, b...)
 		sizes = append(sizes, len(b))
 		return nil
-	}, nil)
+	}, Options[int]{})
 	defer closeQ(t, q)
 	for i := range 100 {
 		if !q.Enqueue(i) {
@@ -79,7 +80,7 @@ func TestFlushCutsBatchWaitShort(t *testing.T) {
 		defer mu.Unlock()
 		batches = append(batches, append([]string(nil), b...))
 		return nil
-	}, nil)
+	}, Options[string]{})
 	defer closeQ(t, q)
 	q.Enqueue("a")
 	q.Enqueue("b")
@@ -101,7 +102,7 @@ func TestBatchWaitCollectsLateItems(t *testing.T) {
 	q := New(Config{Workers: 1, BatchSize: 3, BatchWait: time.Hour}, func(_ context.Context, b []int) error {
 		got <- append([]int(nil), b...)
 		return nil
-	}, nil)
+	}, Options[int]{})
 	defer closeQ(t, q)
 	for i := range 3 {
 		q.Enqueue(i)
@@ -129,7 +130,7 @@ func TestFullQueueDropsAndLogs(t *testing.T) {
 				<-release
 			}
 			return nil
-		}, nil)
+		}, Options[int]{})
 	defer closeQ(t, q)
 	q.Enqueue(0)
 	<-started
@@ -202,7 +203,7 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 			return &StatusError{Method: "POST", URL: "http://x", Code: 429, RetryAfter: 3 * time.Second, HasRetryAfter: true}
 		}
 		return nil
-	}, nil)
+	}, Options[int]{})
 	defer closeQ(t, q)
 	q.Enqueue(1)
 	if err := q.Flush(context.Background()); err != nil {
@@ -229,7 +230,7 @@ func TestRetryBacksOffOnNetworkErrorsAnd5xx(t *testing.T) {
 				return &StatusError{Code: 500}
 			}
 			return nil
-		}, nil)
+		}, Options[int]{})
 	defer closeQ(t, q)
 	q.Enqueue(1)
 	if err := q.Flush(context.Background()); err != nil {
@@ -257,14 +258,14 @@ func TestNoRetryOn4xxOrPermanent(t *testing.T) {
 		{"401", &StatusError{Code: 401}},
 		{"404", &StatusError{Code: 404}},
 		{"413", &StatusError{Code: 413, RetryAfter: time.Second, HasRetryAfter: true}},
-		{"permanent", Permanent(errors.New("cannot encode"))},
+		{"permanent", retry.Permanent(errors.New("cannot encode"))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			log := &hooktest.Buffer{}
 			ft := newFakeTime()
 			calls := 0
 			q := New(Config{Workers: 1, Sleep: ft.Sleep, Now: ft.Now, Logger: zerolog.New(log)},
-				func(_ context.Context, b []int) error { calls++; return tc.err }, nil)
+				func(_ context.Context, b []int) error { calls++; return tc.err }, Options[int]{})
 			q.Enqueue(1)
 			q.Enqueue(2)
 			if err := q.Flush(context.Background()); err != nil {
@@ -289,7 +290,7 @@ func TestRetryBudget(t *testing.T) {
 	calls := 0
 	q := New(Config{Workers: 1, Sleep: ft.Sleep, Now: ft.Now, RetryFor: 20 * time.Second,
 		InitialInterval: time.Second, MaxInterval: 2 * time.Second},
-		func(_ context.Context, b []int) error { calls++; return &StatusError{Code: 502} }, nil)
+		func(_ context.Context, b []int) error { calls++; return &StatusError{Code: 502} }, Options[int]{})
 	defer closeQ(t, q)
 	q.Enqueue(1)
 	if err := q.Flush(context.Background()); err != nil {
@@ -313,7 +314,7 @@ func TestRetryAfterBeyondBudgetGivesUp(t *testing.T) {
 	q := New(Config{Workers: 1, Sleep: ft.Sleep, Now: ft.Now, RetryFor: time.Minute, Logger: zerolog.New(log)},
 		func(_ context.Context, b []int) error {
 			return &StatusError{Code: 429, RetryAfter: time.Hour, HasRetryAfter: true}
-		}, nil)
+		}, Options[int]{})
 	defer closeQ(t, q)
 	q.Enqueue(1)
 	if err := q.Flush(context.Background()); err != nil {
@@ -329,7 +330,7 @@ func TestRetryAfterBeyondBudgetGivesUp(t *testing.T) {
 
 func TestRetriesDisabled(t *testing.T) {
 	calls := 0
-	q := New(Config{Workers: 1, RetryFor: -1}, func(_ context.Context, b []int) error { calls++; return &StatusError{Code: 503} }, nil)
+	q := New(Config{Workers: 1, RetryFor: -1}, func(_ context.Context, b []int) error { calls++; return &StatusError{Code: 503} }, Options[int]{})
 	q.Enqueue(1)
 	if err := q.Flush(context.Background()); err != nil {
 		t.Fatal(err)
@@ -342,11 +343,22 @@ func TestRetriesDisabled(t *testing.T) {
 
 func TestHangingSendFlushDeadlineAndClose(t *testing.T) {
 	log := &hooktest.Buffer{}
+	var lostMu sync.Mutex
+	lost := map[int]string{}
 	q := New(Config{Name: "hang", Workers: 2, Size: 10, Timeout: time.Hour, Logger: zerolog.New(log)},
 		func(ctx context.Context, b []int) error {
 			<-ctx.Done() // a receiver that never answers
 			return ctx.Err()
-		}, nil)
+		}, Options[int]{Lost: func(items []int, why string) {
+			lostMu.Lock()
+			defer lostMu.Unlock()
+			for _, v := range items {
+				if _, dup := lost[v]; dup {
+					t.Errorf("item %d lost twice", v)
+				}
+				lost[v] = why
+			}
+		}})
 	for i := range 20 {
 		q.Enqueue(i)
 	}
@@ -375,6 +387,12 @@ func TestHangingSendFlushDeadlineAndClose(t *testing.T) {
 	if q.Enqueue(99) {
 		t.Fatal("closed queue accepted an item")
 	}
+	lostMu.Lock()
+	defer lostMu.Unlock()
+	if len(lost) != 21 || !strings.HasPrefix(lost[19], "dropped: queue full") ||
+		!strings.HasPrefix(lost[99], "dropped: queue closed") || !strings.HasPrefix(lost[0], "failed: ") {
+		t.Fatalf("Lost saw %d items, want the 20 undelivered and the one refused after Close: %v", len(lost), lost)
+	}
 	if err := q.Close(context.Background()); !errors.Is(err, ErrClosed) {
 		t.Fatalf("second Close = %v, want ErrClosed", err)
 	}
@@ -398,7 +416,7 @@ func TestKeyKeepsOrderPerKey(t *testing.T) {
 			last[it.key] = it.seq
 		}
 		return nil
-	}, func(it item) string { return it.key })
+	}, Options[item]{Key: func(it item) string { return it.key }})
 	defer closeQ(t, q)
 	for seq := 1; seq <= 200; seq++ {
 		for k := range 20 {
@@ -508,7 +526,7 @@ func TestDo(t *testing.T) {
 }
 
 func BenchmarkEnqueue(b *testing.B) {
-	q := New(Config{Workers: 2, Size: 1 << 16, BatchSize: 64}, func(_ context.Context, batch []int) error { return nil }, nil)
+	q := New(Config{Workers: 2, Size: 1 << 16, BatchSize: 64}, func(_ context.Context, batch []int) error { return nil }, Options[int]{})
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
@@ -523,7 +541,7 @@ func BenchmarkEnqueue(b *testing.B) {
 // BenchmarkEnqueueHanging measures the cost to the caller when the receiver never answers: every
 // enqueue past the queue's size is a drop, and none may block.
 func BenchmarkEnqueueHanging(b *testing.B) {
-	q := New(Config{Workers: 2, Size: 1024}, func(ctx context.Context, batch []int) error { <-ctx.Done(); return ctx.Err() }, nil)
+	q := New(Config{Workers: 2, Size: 1024}, func(ctx context.Context, batch []int) error { <-ctx.Done(); return ctx.Err() }, Options[int]{})
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
