@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/gonorn/norn/platform"
 )
 
 // Key identifies a connection plugin: the platform it serves (canonical name, e.g.
@@ -14,9 +16,10 @@ type Key struct{ Platform, Type, Library string }
 // String returns "platform/type/library".
 func (k Key) String() string { return k.Platform + "/" + k.Type + "/" + k.Library }
 
-// normalize trims and lower-cases every field.
+// normalize trims and lower-cases every field; the platform is compared in platform.Key form
+// ('-' and ' ' as '_').
 func (k Key) normalize() Key {
-	return Key{Platform: norm(k.Platform), Type: norm(k.Type), Library: norm(k.Library)}
+	return Key{Platform: platform.Key(k.Platform), Type: norm(k.Type), Library: norm(k.Library)}
 }
 
 func norm(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

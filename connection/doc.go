@@ -5,9 +5,16 @@
 // BuiltIn and ParamsName options). Its capabilities are the capability interfaces
 // (CommandSender, ConfigSender, ConfigGetter, FactsGetter, ConfigSaver, RawAccess, or a user's
 // own made with CapabilityOf) that its session type implements, known at registration without
-// connecting. Platform aliases of Nornir, NAPALM, Netmiko and Ansible (ios, cisco_ios, nxos, eos,
-// junos, iosxr, ...) resolve to scrapli's names (cisco_iosxe, cisco_nxos, arista_eos,
-// juniper_junos, cisco_iosxr).
+// connecting. Platform names resolve through package platform's table: the names of Nornir,
+// NAPALM, Netmiko, Ansible and NetBox slugs (ios, cisco_ios, csr1000v, nxos, cisco-nx-os, eos,
+// junos, iosxr, ...) give scrapli's (cisco_iosxe, cisco_nxos, arista_eos, juniper_junos,
+// cisco_iosxr, nokia_srl); Registry.Alias adds a program's own names.
+//
+// Resolution (Registry.Resolve) filters the platform's plugins by the requested type, library
+// and capabilities. When none implements every required capability, the best match is used
+// with a warning naming what it lacks and the candidates it was chosen over. With
+// FallbackToDefault, the (platform, type) default counts only when the request names a type;
+// then the platform default.
 //
 // A run makes one Manager (NewManager) holding the run-wide limits (MaxSessions, OpenRate);
 // each host's task gets a *Sessions (Manager.Host) that resolves a plugin (Registry.Resolve),

@@ -170,10 +170,11 @@ func (s *Sessions) Get(ctx context.Context, opts ...Option) (*Proxy, error) {
 	if err := st.closedErr(); err != nil {
 		return nil, err
 	}
-	pl, missing, err := st.m.reg.resolveHost(st.host, req)
+	o, err := st.m.reg.resolveHost(st.host, req)
 	if err != nil {
 		return nil, err
 	}
+	pl, missing := o.p, o.missing
 	st.mu.Lock()
 	if st.closed {
 		st.mu.Unlock()
@@ -187,7 +188,7 @@ func (s *Sessions) Get(ctx context.Context, opts ...Option) (*Proxy, error) {
 				st.warned = map[string]bool{}
 			}
 			st.warned[w] = true
-			warnBestMatch(st.log, st.host, req, pl, missing)
+			warnBestMatch(st.log, st.host, req, o)
 		}
 	}
 	p := st.proxies[pl.key]

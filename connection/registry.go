@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gonorn/norn/inventory"
+	"github.com/gonorn/norn/platform"
 )
 
 // Registry holds connection plugins keyed by (platform, type, library), the platform aliases,
@@ -116,20 +117,16 @@ func NewRegistry(opts ...RegistryOption) *Registry {
 	return r
 }
 
-// builtInAliases maps the platform names of Nornir/NAPALM, Netmiko, scrapli and Ansible to the
-// canonical (scrapli) names.
+// builtInAliases maps the platform names of Nornir/NAPALM, Netmiko, scrapli, Ansible and NetBox
+// to the canonical (scrapli) names: the table of package platform.
 func builtInAliases() map[string]string {
 	m := map[string]string{}
-	add := func(canon string, names ...string) {
-		for _, n := range names {
-			m[n] = canon
+	for _, name := range platform.Names() {
+		m[name] = name
+		for _, a := range platform.Aliases(name) {
+			m[a] = name
 		}
 	}
-	add("cisco_iosxe", "ios", "iosxe", "ios-xe", "ios_xe", "cisco_ios", "cisco_xe", "cisco_iosxe", "cisco.ios.ios")
-	add("cisco_nxos", "nxos", "nx-os", "nxos_ssh", "cisco_nxos", "cisco_nxos_ssh", "cisco.nxos.nxos")
-	add("cisco_iosxr", "iosxr", "ios-xr", "ios_xr", "cisco_xr", "cisco_iosxr", "cisco.iosxr.iosxr")
-	add("arista_eos", "eos", "arista_eos", "arista.eos.eos")
-	add("juniper_junos", "junos", "juniper", "juniper_junos", "junipernetworks.junos.junos")
 	return m
 }
 
@@ -273,12 +270,13 @@ func (r *Registry) MustRegister(k Key, open Opener, opts ...RegisterOption) {
 	}
 }
 
-// Alias makes alias another name of platform (itself resolved through the aliases), so hosts
-// whose platform is alias resolve to platform's plugins. It is an error to redefine an alias to a
+// Alias makes alias another name of the platform name (itself resolved through the aliases), so
+// hosts whose platform is alias resolve to that platform's plugins. Names are compared in
+// platform.Key form. It is an error to redefine an alias to a
 // different platform, or to make an alias of a platform that has registered plugins or that
 // aliases stand for.
-func (r *Registry) Alias(alias, platform string) error {
-	a, p := norm(alias), norm(platform)
+func (r *Registry) Alias(alias, name string) error {
+	a, p := platform.Key(alias), platform.Key(name)
 	if a == "" || p == "" {
 		return &RegistrationError{Key: Key{Platform: alias}, Reason: "empty alias or platform"}
 	}
@@ -309,10 +307,10 @@ func (r *Registry) Alias(alias, platform string) error {
 
 // CanonicalPlatform returns the canonical name of a platform ("ios" -> "cisco_iosxe"), or the
 // trimmed, lower-cased platform when it is no alias.
-func (r *Registry) CanonicalPlatform(platform string) string {
+func (r *Registry) CanonicalPlatform(name string) string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.canonicalLocked(norm(platform))
+	return r.canonicalLocked(platform.Key(name))
 }
 
 func (r *Registry) canonicalLocked(p string) string {
@@ -396,6 +394,7 @@ type cacheKey struct {
 type outcome struct {
 	p       *plugin
 	missing []Capability
+	passed  []Plugin // with missing: the other candidates the best match was chosen over
 
 	notFound   bool
 	registered []Plugin
@@ -410,61 +409,83 @@ type outcome struct {
 //  2. the plugins of the host's (canonical) platform are filtered by type and library when
 //     given; none left is a *NotFoundError listing what the platform has;
 //  3. when capabilities are required, the candidates implementing all of them are kept; if
-//     there are none, the one implementing most is chosen with a warning naming what it lacks,
-//     and a tie for most is an *AmbiguousError (defaults do not break it);
+//     there are none, the one implementing most is chosen with a warning naming what it lacks
+//     and the other candidates it was chosen over, and a tie for most is an *AmbiguousError (defaults do not break it);
 //  4. one candidate left is chosen; with FallbackToDefault, the default for (platform, type)
-//     (type as asked, or the candidates' common type), then the platform default, is chosen if
-//     it is a candidate; otherwise it is an *AmbiguousError listing the candidates.
+//     when the request names a type, then the platform default, is chosen if it is a
+//     candidate; otherwise it is an *AmbiguousError listing the candidates. Without a type in
+//     the request only the platform default counts, even when all candidates share a type.
 //
 // Results are cached per (platform, type, library, capabilities, fallback) until the next
 // registration.
 func (r *Registry) Resolve(h *inventory.Host, opts ...Option) (Plugin, error) {
 	req := NewRequest(opts...)
-	p, missing, err := r.resolveHost(h, req)
+	o, err := r.resolveHost(h, req)
 	if err != nil {
 		return Plugin{}, err
 	}
-	if len(missing) > 0 {
-		warnBestMatch(r.log, h, req, p, missing)
+	if len(o.missing) > 0 {
+		warnBestMatch(r.log, h, req, o)
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.snapshotLocked(p), nil
+	return r.snapshotLocked(o.p), nil
 }
 
-// warnBestMatch logs that p, chosen as the best match, lacks the missing capabilities.
-func warnBestMatch(log zerolog.Logger, h *inventory.Host, req Request, p *plugin, missing []Capability) {
-	log.Warn().Str("host", h.Name).Str("plugin", p.key.String()).Str("missing", capNames(missing)).
-		Msgf("connection: host %s: no plugin for platform %q implements all of %s; using best match %s, which lacks %s",
-			h.Name, h.Platform(), capNames(req.Require), p.key, capNames(missing))
+// warnBestMatch logs that o.p, chosen as the best match, lacks the o.missing capabilities, and
+// names the candidates it was chosen over.
+func warnBestMatch(log zerolog.Logger, h *inventory.Host, req Request, o *outcome) {
+	passed := make([]string, len(o.passed))
+	for i, p := range o.passed {
+		passed[i] = fmt.Sprintf("%s (lacks %s)", p.Key, capNames(lacks(p, req.Require)))
+	}
+	others := "no other candidate"
+	if len(passed) > 0 {
+		others = "passed over " + strings.Join(passed, ", ")
+	}
+	log.Warn().Str("host", h.Name).Str("plugin", o.p.key.String()).Str("missing", capNames(o.missing)).
+		Strs("passed_over", passed).
+		Msgf("connection: host %s: no plugin for platform %q implements all of %s; using best match %s, which lacks %s; %s",
+			h.Name, h.Platform(), capNames(req.Require), o.p.key, capNames(o.missing), others)
 }
 
-// resolveHost resolves for h; missing lists the required capabilities a best match lacks.
-func (r *Registry) resolveHost(h *inventory.Host, req Request) (_ *plugin, missing []Capability, _ error) {
+// lacks returns the capabilities of want that p does not implement.
+func lacks(p Plugin, want []Capability) []Capability {
+	var out []Capability
+	for _, c := range want {
+		if !p.Has(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// resolveHost resolves for h; a best match has o.missing set.
+func (r *Registry) resolveHost(h *inventory.Host, req Request) (*outcome, error) {
 	if h == nil {
-		return nil, nil, &ValidationError{Host: "<nil>", Field: "host", Reason: "no host given"}
+		return nil, &ValidationError{Host: "<nil>", Field: "host", Reason: "no host given"}
 	}
 	raw := h.Platform()
 	if strings.TrimSpace(raw) == "" {
-		return nil, nil, &ValidationError{Host: h.Name, Field: "platform",
+		return nil, &ValidationError{Host: h.Name, Field: "platform",
 			Reason: "missing: set platform on the host, one of its groups or the defaults (e.g. cisco_iosxe, ios, nxos, eos, junos, iosxr)"}
 	}
 	o := r.resolve(raw, req)
 	switch {
 	case o.notFound:
-		return nil, nil, &NotFoundError{Host: h.Name, Platform: raw, Canonical: r.CanonicalPlatform(raw),
+		return nil, &NotFoundError{Host: h.Name, Platform: raw, Canonical: r.CanonicalPlatform(raw),
 			Type: req.Type, Library: req.Library, Registered: slices.Clone(o.registered)}
 	case o.ambiguous:
-		return nil, nil, &AmbiguousError{Host: h.Name, Platform: r.CanonicalPlatform(raw), Type: req.Type,
+		return nil, &AmbiguousError{Host: h.Name, Platform: r.CanonicalPlatform(raw), Type: req.Type,
 			Library: req.Library, Required: slices.Clone(req.Require), Candidates: slices.Clone(o.candidates), Tie: o.tie}
 	}
-	return o.p, o.missing, nil
+	return o, nil
 }
 
-func (r *Registry) resolve(platform string, req Request) *outcome {
-	platform = norm(platform)
+func (r *Registry) resolve(name string, req Request) *outcome {
+	name = platform.Key(name)
 	req.Type, req.Library = norm(req.Type), norm(req.Library)
-	ck := cacheKey{platform: platform, typ: req.Type, library: req.Library, fallback: req.FallbackToDefault}
+	ck := cacheKey{platform: name, typ: req.Type, library: req.Library, fallback: req.FallbackToDefault}
 	switch len(req.Require) {
 	case 0:
 	case 1:
@@ -488,7 +509,7 @@ func (r *Registry) resolve(platform string, req Request) *outcome {
 	if o, ok := r.cache[ck]; ok {
 		return o
 	}
-	o = r.resolveLocked(r.canonicalLocked(platform), req)
+	o = r.resolveLocked(r.canonicalLocked(name), req)
 	r.cache[ck] = o
 	return o
 }
@@ -537,7 +558,13 @@ func (r *Registry) resolveLocked(platform string, req Request) *outcome {
 					missing = append(missing, c)
 				}
 			}
-			return &outcome{p: best[0], missing: missing}
+			var passed []Plugin
+			for _, p := range cands {
+				if p != best[0] {
+					passed = append(passed, r.snapshotLocked(p))
+				}
+			}
+			return &outcome{p: best[0], missing: missing, passed: passed}
 		}
 		cands = full
 	}
@@ -545,18 +572,10 @@ func (r *Registry) resolveLocked(platform string, req Request) *outcome {
 		return &outcome{p: cands[0]}
 	}
 	if req.FallbackToDefault {
-		typ := req.Type
-		if typ == "" {
-			typ = cands[0].key.Type
-			for _, p := range cands[1:] {
-				if p.key.Type != typ {
-					typ = ""
-					break
-				}
-			}
-		}
-		if typ != "" {
-			if d := r.defaults[Key{Platform: platform, Type: typ}]; d != nil && slices.Contains(cands, d) {
+		// The (platform, type) default only when the caller named the type (the
+		// specification's order), then the platform default.
+		if req.Type != "" {
+			if d := r.defaults[Key{Platform: platform, Type: req.Type}]; d != nil && slices.Contains(cands, d) {
 				return &outcome{p: d}
 			}
 		}

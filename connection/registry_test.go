@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/platform"
 )
 
 func TestRegisterInvalid(t *testing.T) {
@@ -208,6 +209,15 @@ func TestAliases(t *testing.T) {
 		"junos": "juniper_junos", "juniper": "juniper_junos", "juniper_junos": "juniper_junos",
 		"iosxr": "cisco_iosxr", "cisco_xr": "cisco_iosxr", "cisco_iosxr": "cisco_iosxr",
 		"cisco_iosxe": "cisco_iosxe", " linux ": "linux",
+		// The table of package platform: model names and NetBox slugs too.
+		"csr1000v": "cisco_iosxe", "nexus": "cisco_nxos", "cisco-ios-xe": "cisco_iosxe", "cisco-nx-os": "cisco_nxos",
+		"srl": "nokia_srl", "my-os": "my_os",
+	}
+	for _, name := range platform.Names() {
+		want[name] = name
+		for _, a := range platform.Aliases(name) {
+			want[a] = name
+		}
 	}
 	for in, out := range want {
 		if got := r.CanonicalPlatform(in); got != out {
@@ -222,13 +232,13 @@ func TestAliases(t *testing.T) {
 		}
 	}
 	// User aliases, chained through built-in ones.
-	if err := r.Alias("c8000v", "ios"); err != nil {
+	if err := r.Alias("isr4451", "ios"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := r.Resolve(host("r1", "c8000v")); err != nil || got.Key.Platform != "cisco_iosxe" {
+	if got, err := r.Resolve(host("r1", "ISR4451")); err != nil || got.Key.Platform != "cisco_iosxe" {
 		t.Errorf("user alias: %v %v", got, err)
 	}
-	if err := r.Alias("c8000v", "nxos"); !errors.Is(err, connection.ErrRegistration) {
+	if err := r.Alias("isr4451", "nxos"); !errors.Is(err, connection.ErrRegistration) {
 		t.Errorf("redefining an alias: %v", err)
 	}
 	if err := r.Alias("cisco_iosxe", "nxos"); !errors.Is(err, connection.ErrRegistration) {
@@ -383,6 +393,12 @@ func TestResolveCapabilities(t *testing.T) {
 			!strings.Contains(log, "best match cisco_iosxe/netconf/cfg") || !strings.Contains(log, `"host":"r1"`) {
 			t.Errorf("warning = %s", log)
 		}
+		// The candidates it was chosen over are named, with what they lack.
+		if !strings.Contains(log, "passed over cisco_iosxe/netconf/get (lacks [connection.ConfigSender connection.FactsGetter]), "+
+			"cisco_iosxe/ssh/cli (lacks [connection.ConfigSender connection.FactsGetter])") ||
+			!strings.Contains(log, `"passed_over":[`) {
+			t.Errorf("warning does not name the candidates passed over: %s", log)
+		}
 	})
 	t.Run("tie among best matches is ambiguous even with defaults", func(t *testing.T) {
 		r, _ := setup()
@@ -413,8 +429,14 @@ func TestResolveCapabilities(t *testing.T) {
 				t.Errorf("candidate without its capabilities: %v", c)
 			}
 		}
-		// With fallback: both are netconf, so the netconf default wins although no type was asked.
-		p, err := r.Resolve(h, connection.Require(connection.CapConfigGetter), connection.FallbackToDefault())
+		// With fallback but no type asked: the (platform, type) default is not consulted, even
+		// though both candidates are netconf, and the platform default (cli) is no candidate.
+		_, err = r.Resolve(h, connection.Require(connection.CapConfigGetter), connection.FallbackToDefault())
+		if !errors.As(err, &ae) || len(ae.Candidates) != 2 {
+			t.Errorf("fallback without a type: err = %v, want ambiguous", err)
+		}
+		// With the type asked, the netconf default wins.
+		p, err := r.Resolve(h, connection.Require(connection.CapConfigGetter), connection.WithType("netconf"), connection.FallbackToDefault())
 		if err != nil || p.Key.Library != "cfg" {
 			t.Errorf("%v %v", p.Key, err)
 		}
