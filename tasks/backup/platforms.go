@@ -1,5 +1,7 @@
 package backup
 
+import "github.com/gonorn/norn/platform"
+
 // The built-in profiles. Commands follow Oxidized's models; volatile lines follow Oxidized and
 // RANCID; completeness markers follow the real outputs (IOS-XE, IOS-XR and EOS end with "end",
 // NX-OS has no end marker but always starts with its "!Command: show running-config" header,
@@ -96,7 +98,7 @@ type builtin struct {
 
 func builtinProfiles() []builtin {
 	iosxe := Profile{
-		Platform: "cisco_iosxe",
+		Platform: platform.CiscoIOSXE,
 		Command:  "show running-config",
 		Volatile: []string{
 			`^Building configuration\.\.\.\s*$`,
@@ -113,7 +115,7 @@ func builtinProfiles() []builtin {
 		End: `^end$`,
 	}
 	nxos := Profile{
-		Platform: "cisco_nxos",
+		Platform: platform.CiscoNXOS,
 		Command:  "show running-config",
 		Volatile: []string{
 			`^!Command: show running-config`,
@@ -130,7 +132,7 @@ func builtinProfiles() []builtin {
 		Required: []string{`^version \d`, `^line vty\b`},
 	}
 	iosxr := Profile{
-		Platform: "cisco_iosxr",
+		Platform: platform.CiscoIOSXR,
 		Command:  "show running-config",
 		Volatile: []string{
 			ciscoTimestamp,
@@ -144,7 +146,7 @@ func builtinProfiles() []builtin {
 		End: `^end$`,
 	}
 	eos := Profile{
-		Platform: "arista_eos",
+		Platform: platform.AristaEOS,
 		Command:  "show running-config",
 		Volatile: []string{
 			`^! Command: show running-config`,
@@ -168,7 +170,7 @@ func builtinProfiles() []builtin {
 			Pattern: `(?:^|\s)` + w + ` (?P<secret>"[^"]*"|[^\s;{]+);`, Hashed: JunosHashed})
 	}
 	junos := Profile{
-		Platform: "juniper_junos",
+		Platform: platform.JuniperJunos,
 		Command:  "show configuration | display omit",
 		Volatile: []string{
 			`^## Last commit: `,
@@ -194,11 +196,13 @@ func builtinProfiles() []builtin {
 		End:            `^(?:\}|[^\s#/].*;)$`,
 		BalancedBraces: true,
 	}
+	// The aliases are package platform's, so a name means the same platform here as in the
+	// connection registry and the NetBox inventory.
 	return []builtin{
-		{iosxe, []string{"ios", "iosxe", "ios_xe", "cisco_ios", "cisco_xe", "cisco_ios_xe", "csr1000v", "cat8000v"}},
-		{nxos, []string{"nxos", "nx_os", "nxos_ssh", "cisco_nx_os", "cisco_nexus", "nexus"}},
-		{iosxr, []string{"iosxr", "ios_xr", "cisco_xr", "cisco_ios_xr", "xr"}},
-		{eos, []string{"eos", "arista"}},
-		{junos, []string{"junos", "juniper", "juniper_junos_ssh"}},
+		{iosxe, platform.Aliases(iosxe.Platform)},
+		{nxos, platform.Aliases(nxos.Platform)},
+		{iosxr, platform.Aliases(iosxr.Platform)},
+		{eos, platform.Aliases(eos.Platform)},
+		{junos, platform.Aliases(junos.Platform)},
 	}
 }
