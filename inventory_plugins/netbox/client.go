@@ -17,9 +17,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/rs/zerolog"
 	"github.com/sourcegraph/conc/pool"
+
+	"github.com/gonorn/norn/internal/retry"
 )
 
 // Error is a failed NetBox request: the URL (which never holds the token), the HTTP status (0
@@ -36,6 +37,8 @@ type Error struct {
 	Attempts int
 	// Err is the underlying error (a network or decoding error), if any.
 	Err error
+
+	retryAfter time.Duration // a 429's Retry-After, capped at Config.MaxRetryWait
 }
 
 // Error returns "netbox: GET <url>: <status>: <message> (after N attempts)".
@@ -56,6 +59,10 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
+
+// RetryAfter returns the wait NetBox asked for with a 429's Retry-After header (capped at
+// Config.MaxRetryWait), 0 otherwise. The client waits at least that long before retrying.
+func (e *Error) RetryAfter() time.Duration { return e.retryAfter }
 
 // client does NetBox's HTTP: auth, timeouts, retries, bounded concurrency and paging.
 type client struct {
@@ -110,63 +117,45 @@ func (e *redirectError) Error() string {
 	return "redirected to " + e.to + " (not followed: check Config.URL)"
 }
 
-// errPermanent marks an attempt's error as not worth retrying.
-type errPermanent struct{ err *Error }
-
-func (e errPermanent) Error() string { return e.err.Error() }
-
-// get fetches u and hands the body to decode, retrying per the config. decode runs inside the
-// attempt so that a truncated body is retried like a dropped connection.
+// get fetches u and hands the body to decode, retrying through internal/retry per the config
+// (Retries, RetryWait doubling with ±20% jitter up to MaxRetryWait, a 429's Retry-After
+// honoured up to MaxRetryWait). decode runs inside the attempt so that a truncated body is
+// retried like a dropped connection. The *Error returned counts the attempts made.
 func (c *client) get(ctx context.Context, u string, decode func([]byte) error) error {
-	b := backoff.NewExponentialBackOff()
-	b.InitialInterval = c.cfg.RetryWait
-	b.MaxInterval = c.cfg.MaxRetryWait
-	b.Multiplier = 2
-	b.RandomizationFactor = 0.2
-	b.MaxElapsedTime = 0
-	b.Reset()
-	for attempt := 1; ; attempt++ {
-		retryAfter, err := c.attempt(ctx, u, decode)
-		if err == nil {
-			return nil
-		}
-		var perm errPermanent
-		var nbErr *Error
-		switch {
-		case errors.As(err, &perm):
-			perm.err.Attempts = attempt
-			return perm.err
-		case errors.As(err, &nbErr):
-			nbErr.Attempts = attempt
-		}
-		if ctx.Err() != nil {
-			return &Error{URL: u, Message: ctx.Err().Error(), Attempts: attempt, Err: ctx.Err()}
-		}
-		if attempt > c.cfg.Retries {
-			return err
-		}
-		wait := b.NextBackOff()
-		if retryAfter > wait {
-			wait = min(retryAfter, c.cfg.MaxRetryWait)
-		}
-		c.log.Warn().Str("url", u).Int("attempt", attempt).Dur("wait", wait).Str("error", err.Error()).Msg("netbox: retrying")
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return &Error{URL: u, Message: ctx.Err().Error(), Attempts: attempt, Err: ctx.Err()}
-		case <-t.C:
-		}
+	policy := retry.Policy{
+		MaxAttempts:     c.cfg.Retries + 1,
+		InitialInterval: c.cfg.RetryWait,
+		MaxInterval:     c.cfg.MaxRetryWait,
+		Multiplier:      2,
+		Jitter:          0.2,
 	}
+	onRetry := func(attempt int, err error, wait time.Duration) {
+		c.log.Warn().Str("url", u).Int("attempt", attempt).Dur("wait", wait).Str("error", err.Error()).Msg("netbox: retrying")
+	}
+	attempts, err := retry.Do(ctx, policy, retry.Options{OnRetry: onRetry}, func(ctx context.Context, _ int) error {
+		return c.attempt(ctx, u, decode)
+	})
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return &Error{URL: u, Message: ctx.Err().Error(), Attempts: attempts, Err: ctx.Err()}
+	}
+	var nbErr *Error
+	if errors.As(err, &nbErr) {
+		nbErr.Attempts = attempts
+		return nbErr // without retry's Permanent marker
+	}
+	return err
 }
 
-// attempt makes one request. It returns the wait NetBox asked for (Retry-After) and an error:
-// errPermanent for answers that will not change on retry, *Error otherwise.
-func (c *client) attempt(ctx context.Context, u string, decode func([]byte) error) (time.Duration, error) {
+// attempt makes one request. Its error is an *Error, marked retry.Permanent when the answer will
+// not change on retry; a 429's *Error carries NetBox's Retry-After (capped at MaxRetryWait).
+func (c *client) attempt(ctx context.Context, u string, decode func([]byte) error) error {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
-		return 0, &Error{URL: u, Message: ctx.Err().Error(), Err: ctx.Err()}
+		return &Error{URL: u, Message: ctx.Err().Error(), Err: ctx.Err()}
 	}
 	defer func() { <-c.sem }()
 
@@ -174,7 +163,7 @@ func (c *client) attempt(ctx context.Context, u string, decode func([]byte) erro
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, u, nil)
 	if err != nil {
-		return 0, errPermanent{&Error{URL: u, Message: err.Error(), Err: err}}
+		return retry.Permanent(&Error{URL: u, Message: err.Error(), Err: err})
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "norn-netbox")
@@ -184,12 +173,12 @@ func (c *client) attempt(ctx context.Context, u string, decode func([]byte) erro
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, c.transportError(ctx, actx, u, err)
+		return c.transportError(ctx, actx, u, err)
 	}
 	body, err := readBody(resp)
 	c.log.Debug().Str("url", u).Int("status", resp.StatusCode).Dur("took", time.Since(start)).Int("bytes", len(body)).Msg("netbox: GET")
 	if err != nil {
-		return 0, c.transportError(ctx, actx, u, fmt.Errorf("reading the answer: %w", err))
+		return c.transportError(ctx, actx, u, fmt.Errorf("reading the answer: %w", err))
 	}
 	if resp.StatusCode != http.StatusOK {
 		e := &Error{URL: u, StatusCode: resp.StatusCode, Message: c.redact(message(resp, body))}
@@ -199,22 +188,23 @@ func (c *client) attempt(ctx context.Context, u string, decode func([]byte) erro
 		}
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
-			return retryAfter(resp.Header.Get("Retry-After")), e
+			e.retryAfter = min(retryAfter(resp.Header.Get("Retry-After")), c.cfg.MaxRetryWait)
+			return e
 		case resp.StatusCode >= 500:
-			return 0, e
+			return e
 		default:
-			return 0, errPermanent{e}
+			return retry.Permanent(e)
 		}
 	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return 0, errPermanent{&Error{URL: u, StatusCode: resp.StatusCode,
-			Message: c.redact("the answer is not NetBox API JSON (Content-Type " + resp.Header.Get("Content-Type") + "): " + snippet(body))}}
+		return retry.Permanent(&Error{URL: u, StatusCode: resp.StatusCode,
+			Message: c.redact("the answer is not NetBox API JSON (Content-Type " + resp.Header.Get("Content-Type") + "): " + snippet(body))})
 	}
 	if err := decode(body); err != nil {
-		return 0, &Error{URL: u, StatusCode: resp.StatusCode, Message: "malformed JSON: " + err.Error(), Err: err}
+		return &Error{URL: u, StatusCode: resp.StatusCode, Message: "malformed JSON: " + err.Error(), Err: err}
 	}
-	return 0, nil
+	return nil
 }
 
 // readBody reads a whole answer, in one allocation when its length is announced.
@@ -240,14 +230,14 @@ func (c *client) transportError(ctx, actx context.Context, u string, err error) 
 	}
 	var redirect *redirectError
 	if errors.As(err, &redirect) {
-		return errPermanent{&Error{URL: u, Message: c.redact(msg), Err: err}}
+		return retry.Permanent(&Error{URL: u, Message: c.redact(msg), Err: err})
 	}
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
 		// Retrying does not fix a certificate.
-		return errPermanent{&Error{URL: u, Message: "TLS: " + c.redact(msg) + " (set Config.CAFile to trust NetBox's CA)", Err: err}}
+		return retry.Permanent(&Error{URL: u, Message: "TLS: " + c.redact(msg) + " (set Config.CAFile to trust NetBox's CA)", Err: err})
 	}
 	return &Error{URL: u, Message: c.redact(msg), Err: err}
 }
