@@ -1,0 +1,323 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/gonorn/norn/tasks/backup"
+)
+
+// HostStatus is a host's backup status, as the status store records it.
+type HostStatus struct {
+	Host        string    `json:"host"`
+	Platform    string    `json:"platform,omitempty"`
+	LastAttempt time.Time `json:"last_attempt,omitzero"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastChange  time.Time `json:"last_change,omitzero"`
+	LastFailure time.Time `json:"last_failure,omitzero"`
+	// FailureClass and FailureMessage describe the last failure (the message redacted).
+	FailureClass   string `json:"failure_class,omitempty"`
+	FailureMessage string `json:"failure_message,omitempty"`
+	// ConsecutiveFailures counts the runs that failed since the last success.
+	ConsecutiveFailures int `json:"consecutive_failures"`
+	// SHA and Bytes describe the last good configuration.
+	SHA   string `json:"sha,omitempty"`
+	Bytes int64  `json:"bytes,omitempty"`
+}
+
+// Commit is a commit of the backup repository.
+type Commit struct {
+	Hash    string    `json:"hash"`
+	Time    time.Time `json:"time"`
+	Author  string    `json:"author"`
+	Subject string    `json:"subject"`
+}
+
+// Diff is the change a commit made to a host's configuration.
+type Diff struct {
+	Host string `json:"host"`
+	// Commit made the change; Parent is the commit compared against (empty for the first
+	// commit).
+	Commit Commit `json:"commit"`
+	Parent string `json:"parent,omitempty"`
+	// New reports the host's first configuration (Text then is the whole file, added).
+	New bool `json:"new,omitempty"`
+	// Text is the unified diff, empty when the commit did not change the host's file.
+	Text      string `json:"diff"`
+	Added     int    `json:"added"`
+	Removed   int    `json:"removed"`
+	Truncated bool   `json:"truncated,omitempty"`
+}
+
+// History reads the stored configurations' history. GitHistory is the implementation for a
+// norn backup repository.
+type History interface {
+	// Config returns host's configuration at rev (a commit id; empty: the latest) and the
+	// commit it was read from; an error wrapping ErrNotFound when there is none.
+	Config(ctx context.Context, host, rev string) ([]byte, Commit, error)
+	// Log returns up to limit commits that changed host's configuration, newest first.
+	Log(ctx context.Context, host string, limit int) ([]Commit, error)
+	// Diff returns the change rev made to host's configuration; with an empty rev, the last
+	// change.
+	Diff(ctx context.Context, host, rev string) (Diff, error)
+}
+
+// GitHistory reads the history of a norn backup repository (one file per host under configs/,
+// one commit per run) with go-git. It only reads: it is safe to use while a run commits.
+type GitHistory struct {
+	// Dir is the repository's directory. Required.
+	Dir string
+	// MaxWalk bounds the commits Log and Diff walk back through looking for changes of a host.
+	// Default 2000.
+	MaxWalk int
+	// DiffOptions bound the diffs. Default: backup.DiffOptions{} (3 lines of context, 32 KiB).
+	DiffOptions backup.DiffOptions
+}
+
+// Interface guard.
+var _ History = (*GitHistory)(nil)
+
+// revPattern is what a rev may be: a (short) commit id, or HEAD with an optional ~N.
+var revPattern = regexp.MustCompile(`^([0-9a-fA-F]{4,40}|HEAD(~[0-9]{1,6})?)$`)
+
+// ErrBadRevision is returned (wrapped) for a rev that is not a commit id.
+var ErrBadRevision = errors.New("bad revision (want a commit id)")
+
+// open opens the repository afresh: go-git lists the packs once per open, and each run writes
+// a new one.
+func (g *GitHistory) open() (*git.Repository, error) {
+	repo, err := git.PlainOpen(g.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("backup repository %s: %w", g.Dir, err)
+	}
+	return repo, nil
+}
+
+func (g *GitHistory) resolve(repo *git.Repository, rev string) (*object.Commit, error) {
+	if rev == "" {
+		rev = "HEAD"
+	}
+	if !revPattern.MatchString(rev) {
+		return nil, fmt.Errorf("%w: %q", ErrBadRevision, rev)
+	}
+	h, err := repo.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		if rev == "HEAD" {
+			return nil, fmt.Errorf("%w: the repository %s has no commit yet", ErrNotFound, g.Dir)
+		}
+		return nil, fmt.Errorf("%w: revision %q", ErrNotFound, rev)
+	}
+	c, err := repo.CommitObject(*h)
+	if err != nil {
+		return nil, fmt.Errorf("%w: commit %s: %v", ErrNotFound, h, err)
+	}
+	return c, nil
+}
+
+func filePath(host string) string { return path.Join(backup.ConfigsDir, backup.FileName(host)) }
+
+// blobAt returns the id of host's file in c, zero when c has none.
+func blobAt(c *object.Commit, file string) (plumbing.Hash, error) {
+	t, err := c.Tree()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	e, err := t.FindEntry(file)
+	if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
+		return plumbing.ZeroHash, nil
+	}
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return e.Hash, nil
+}
+
+func commitOf(c *object.Commit) Commit {
+	subject, _, _ := strings.Cut(c.Message, "\n")
+	return Commit{Hash: c.Hash.String(), Time: c.Committer.When, Author: c.Author.Name, Subject: subject}
+}
+
+func readBlob(repo *git.Repository, h plumbing.Hash) ([]byte, error) {
+	if h.IsZero() {
+		return nil, nil
+	}
+	b, err := repo.BlobObject(h)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+// Config implements History.
+func (g *GitHistory) Config(ctx context.Context, host, rev string) ([]byte, Commit, error) {
+	repo, err := g.open()
+	if err != nil {
+		return nil, Commit{}, err
+	}
+	c, err := g.resolve(repo, rev)
+	if err != nil {
+		return nil, Commit{}, err
+	}
+	h, err := blobAt(c, filePath(host))
+	if err != nil {
+		return nil, Commit{}, fmt.Errorf("commit %s: %w", c.Hash, err)
+	}
+	if h.IsZero() {
+		return nil, Commit{}, fmt.Errorf("%w: no configuration of %s in commit %s", ErrNotFound, host, shortHash(c.Hash.String()))
+	}
+	b, err := readBlob(repo, h)
+	if err != nil {
+		return nil, Commit{}, fmt.Errorf("%s in commit %s: %w", filePath(host), c.Hash, err)
+	}
+	return b, commitOf(c), nil
+}
+
+// change is one commit that changed a host's file.
+type change struct {
+	c        *object.Commit
+	old, new plumbing.Hash
+	parent   string
+}
+
+// changes walks back from start (first parents) and returns up to limit commits that changed
+// file, newest first.
+func (g *GitHistory) changes(ctx context.Context, repo *git.Repository, start *object.Commit, file string, limit int) ([]change, error) {
+	maxWalk := g.MaxWalk
+	if maxWalk <= 0 {
+		maxWalk = 2000
+	}
+	var out []change
+	c := start
+	cur, err := blobAt(c, file)
+	if err != nil {
+		return nil, err
+	}
+	for walked := 0; c != nil && len(out) < limit && walked < maxWalk; walked++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var parent *object.Commit
+		prev := plumbing.ZeroHash
+		if c.NumParents() > 0 {
+			if parent, err = c.Parent(0); err != nil {
+				return nil, fmt.Errorf("parent of %s: %w", c.Hash, err)
+			}
+			if prev, err = blobAt(parent, file); err != nil {
+				return nil, err
+			}
+		}
+		if prev != cur {
+			ch := change{c: c, old: prev, new: cur}
+			if parent != nil {
+				ch.parent = parent.Hash.String()
+			}
+			out = append(out, ch)
+		}
+		c, cur = parent, prev
+	}
+	return out, nil
+}
+
+// Log implements History.
+func (g *GitHistory) Log(ctx context.Context, host string, limit int) ([]Commit, error) {
+	repo, err := g.open()
+	if err != nil {
+		return nil, err
+	}
+	head, err := g.resolve(repo, "")
+	if err != nil {
+		return nil, err
+	}
+	chs, err := g.changes(ctx, repo, head, filePath(host), max(limit, 1))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Commit, len(chs))
+	for i, ch := range chs {
+		out[i] = commitOf(ch.c)
+	}
+	return out, nil
+}
+
+// Diff implements History.
+func (g *GitHistory) Diff(ctx context.Context, host, rev string) (Diff, error) {
+	repo, err := g.open()
+	if err != nil {
+		return Diff{}, err
+	}
+	c, err := g.resolve(repo, rev)
+	if err != nil {
+		return Diff{}, err
+	}
+	file := filePath(host)
+	var ch change
+	if rev == "" {
+		chs, err := g.changes(ctx, repo, c, file, 1)
+		if err != nil {
+			return Diff{}, err
+		}
+		if len(chs) == 0 {
+			return Diff{}, fmt.Errorf("%w: no configuration of %s in the last %d commits", ErrNotFound, host, max(g.MaxWalk, 2000))
+		}
+		ch = chs[0]
+	} else {
+		ch.c = c
+		if ch.new, err = blobAt(c, file); err != nil {
+			return Diff{}, err
+		}
+		if c.NumParents() > 0 {
+			p, err := c.Parent(0)
+			if err != nil {
+				return Diff{}, fmt.Errorf("parent of %s: %w", c.Hash, err)
+			}
+			ch.parent = p.Hash.String()
+			if ch.old, err = blobAt(p, file); err != nil {
+				return Diff{}, err
+			}
+		}
+		if ch.new.IsZero() && ch.old.IsZero() {
+			return Diff{}, fmt.Errorf("%w: no configuration of %s in commit %s", ErrNotFound, host, shortHash(c.Hash.String()))
+		}
+	}
+	oldText, err := readBlob(repo, ch.old)
+	if err != nil {
+		return Diff{}, fmt.Errorf("%s: %w", file, err)
+	}
+	newText, err := readBlob(repo, ch.new)
+	if err != nil {
+		return Diff{}, fmt.Errorf("%s: %w", file, err)
+	}
+	d := Diff{Host: host, Commit: commitOf(ch.c), Parent: ch.parent, New: ch.old.IsZero() && !ch.new.IsZero()}
+	oldName, newName := "a/"+file, "b/"+file
+	if ch.old.IsZero() {
+		oldName = "/dev/null"
+	}
+	if ch.new.IsZero() {
+		newName = "/dev/null"
+	}
+	r := backup.Diff(oldName, newName, string(oldText), string(newText), g.DiffOptions)
+	d.Text, d.Added, d.Removed, d.Truncated = r.Text, r.Added, r.Removed, r.Truncated
+	return d, nil
+}
+
+func shortHash(h string) string {
+	if len(h) > 10 {
+		return h[:10]
+	}
+	return h
+}
