@@ -23,8 +23,10 @@
 //
 // A host's groups are walked depth-first, left to right, each group once (AllGroups). An
 // attribute is the host's own value, else the first group's in that order that sets it, else
-// the defaults'. Data keys (Get) resolve the same way; a key explicitly null in the host or a
-// group counts as set, while a null in the defaults counts as unset (as in Nornir). Connection
+// the defaults'. Hostname falls back to the host's name for connecting; LookupHostname reports
+// whether a hostname is set at all. Data keys (Get) resolve the same way; a key explicitly null
+// in the host or a group counts as set, while a null in the defaults counts as unset (as in
+// Nornir: Get misses it, yet ExtendedData lists it with a nil value). Connection
 // options resolve field by field through the host, its groups, the defaults and finally the
 // host's resolved attributes; extras are taken whole from the first level that sets them.
 // Host.ConnectionParams documents the details.
@@ -40,4 +42,9 @@
 //	f := inventory.And(inventory.Field("site").Eq("ams1"), inventory.InGroup("core"))
 //	f, err := inventory.ParseFilter("site=ams1 and (role=core or platform in [eos, junos])")
 //	hosts := inv.Filter(f)
+//
+// Group membership comes in two kinds: group (InGroup, Field("group"), the text language's
+// group=core) counts nested groups, so a host of site-ams1 is in region-eu when site-ams1 is;
+// groups (Field("groups"), groups contains core) is the host's direct groups only, as Nornir's
+// F(groups__contains="core").
 package inventory

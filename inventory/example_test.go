@@ -122,3 +122,42 @@ func ExampleGroup_SetAttrs() {
 	// arista_eos
 	// eos
 }
+
+// groups is a host's direct groups (Nornir's F(groups__contains=...)); group is membership
+// through nested groups too (InGroup).
+func ExampleField_groups() {
+	inv, err := inventory.LoadDir(context.Background(), "testdata/inventory")
+	if err != nil {
+		log.Fatal(err)
+	}
+	h, _ := inv.Host("nyc1-core-1")
+	direct, _ := inventory.Field("groups").Value(h)
+	nested, _ := inventory.Field("group").Value(h)
+	fmt.Println("groups:", direct)
+	fmt.Println("group: ", nested)
+	fmt.Println(len(inv.Filter(inventory.MustParseFilter("groups contains region-us"))),
+		len(inv.Filter(inventory.MustParseFilter("group contains region-us"))))
+	// Output:
+	// groups: [site-nyc1 core iosxe]
+	// group:  [site-nyc1 region-us global core iosxe]
+	// 0 2
+}
+
+// Hostname falls back to the host's name for connecting; LookupHostname says whether a
+// hostname is set at all.
+func ExampleHost_LookupHostname() {
+	inv, err := inventory.Build([]*inventory.Host{
+		{Name: "r1", Attrs: inventory.Attrs{Hostname: "192.0.2.1"}},
+		{Name: "r2.example.net"},
+	}, nil, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, h := range inv.Hosts() {
+		v, ok := h.LookupHostname()
+		fmt.Printf("%s: Hostname %q, LookupHostname %q %v\n", h.Name, h.Hostname(), v, ok)
+	}
+	// Output:
+	// r1: Hostname "192.0.2.1", LookupHostname "192.0.2.1" true
+	// r2.example.net: Hostname "r2.example.net", LookupHostname "" false
+}

@@ -79,7 +79,8 @@ func compact(filters []Filter) []Filter {
 }
 
 // InGroup matches hosts that belong to any of the named groups, directly or through nested
-// groups.
+// groups (the text language's group=NAME). For direct groups only, as Nornir's
+// F(groups__contains=NAME), use Field("groups").Contains(NAME).
 func InGroup(names ...string) Filter {
 	if len(names) == 1 {
 		n := names[0]
@@ -136,19 +137,24 @@ const (
 	attrUsername
 	attrPassword
 	attrGroups
+	attrGroup
 )
 
 var attrFields = map[string]attrField{
 	"name": attrName, "hostname": attrHostname, "platform": attrPlatform, "port": attrPort,
 	"username": attrUsername, "password": attrPassword, "groups": attrGroups,
+	"group": attrGroup,
 }
 
 // Field refers to a host field by a dotted path, as Nornir's F does with "__":
 //
 //   - "name", "hostname", "platform", "port", "username", "password": the resolved attribute
 //     (an unset attribute is absent; hostname falls back to the name);
-//   - "groups": the names of all the host's groups, nested ones included, depth-first (unlike
-//     Nornir's F(groups__contains=...), which sees direct groups only);
+//   - "groups": the names of the host's direct groups, in order, as Nornir's
+//     F(groups__contains="core") sees them (a group's parent groups are not in it);
+//   - "group": the names of all the host's groups, nested ones included, depth-first
+//     (AllGroups): membership as InGroup tests it, so Field("group").Contains("core") is
+//     InGroup("core");
 //   - anything else: a data path. The first key is resolved through the host, its groups and
 //     the defaults (Host.Get); the next ones descend into maps (by key) and lists (by index):
 //     "facts.vendor", "interfaces.0.name".
@@ -188,6 +194,14 @@ func (f FieldRef) Value(h *Host) (any, bool) {
 		}
 		return nil, false
 	case attrGroups:
+		names := make([]any, 0, len(h.Groups))
+		for _, g := range h.Groups {
+			if g != nil {
+				names = append(names, g.Name)
+			}
+		}
+		return names, true
+	case attrGroup:
 		gs := h.AllGroups()
 		names := make([]any, len(gs))
 		for i, g := range gs {

@@ -63,9 +63,16 @@ func FuzzLoadYAML(f *testing.F) {
 				for _, n := range h.ConnectionNames() {
 					_ = h.ConnectionParams(n)
 				}
-				for k := range h.ExtendedData() {
+				for k, v := range h.ExtendedData() {
+					// Only a defaults key set to null is in ExtendedData and missed by Get.
 					if _, ok := h.Get(k); !ok {
-						t.Fatalf("ExtendedData key %q not found by Get", k)
+						d := h.Defaults()
+						if d == nil || v != nil {
+							t.Fatalf("ExtendedData key %q not found by Get", k)
+						}
+						if dv, inDefaults := d.Data[k]; !inDefaults || dv != nil {
+							t.Fatalf("ExtendedData key %q not found by Get", k)
+						}
 					}
 				}
 			}

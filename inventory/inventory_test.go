@@ -233,8 +233,12 @@ data:
 		t.Error("missing key found")
 	}
 	ed := host(t, inv, "h2").ExtendedData()
-	if _, has := ed["dn"]; has || ed["k"] != "from-g" || ed["dk"] != nil {
+	// A null defaults key is in ExtendedData (as in Nornir's extended_data) though Get misses it.
+	if v, has := ed["dn"]; !has || v != nil || ed["k"] != "from-g" || ed["dk"] != nil || len(ed) != 3 {
 		t.Errorf("ExtendedData = %v", ed)
+	}
+	if _, ok := host(t, inv, "h2").Get("dn"); ok {
+		t.Error("Get found the defaults' null key")
 	}
 }
 
@@ -535,5 +539,28 @@ func TestGroupRefsParents(t *testing.T) {
 	}
 	if got := groupNames(inv.Groups()); !reflect.DeepEqual(got, []string{"child", "parent"}) {
 		t.Errorf("Groups = %v", got)
+	}
+}
+
+func TestLookupHostname(t *testing.T) {
+	inv := mustLoadFS(t, map[string]string{
+		"hosts.yaml": `
+own: {hostname: 192.0.2.1, groups: [g]}
+fromgroup: {groups: [g]}
+fromdefaults: {}
+`,
+		"groups.yaml":   "g: {hostname: 192.0.2.2}\n",
+		"defaults.yaml": "hostname: 192.0.2.3\n",
+	})
+	for name, want := range map[string]string{"own": "192.0.2.1", "fromgroup": "192.0.2.2", "fromdefaults": "192.0.2.3"} {
+		h := host(t, inv, name)
+		if v, ok := h.LookupHostname(); !ok || v != want || h.Hostname() != want {
+			t.Errorf("%s: LookupHostname = %q, %v; Hostname = %q; want %q", name, v, ok, h.Hostname(), want)
+		}
+	}
+	bare := mustLoadFS(t, map[string]string{"hosts.yaml": "r9: {}\n"})
+	h := host(t, bare, "r9")
+	if v, ok := h.LookupHostname(); ok || v != "" || h.Hostname() != "r9" {
+		t.Errorf("unset: LookupHostname = %q, %v; Hostname = %q (want the name)", v, ok, h.Hostname())
 	}
 }

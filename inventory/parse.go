@@ -25,8 +25,9 @@ import (
 // Comparisons combine with and, or, not and parentheses; and binds tighter than or. Keywords
 // are case-insensitive. Fields are name, hostname, platform, port, username (the resolved
 // attributes), group (membership, nested groups included: group=core, group in [a, b],
-// group all [a, b]), or else a data path such as site or facts.vendor (see Field); a quoted
-// field ("mgmt.vrf") is one data key. Values are bare words (anything but spaces and
+// group all [a, b], as InGroup), groups (the host's direct groups only, as Nornir's
+// F(groups__contains=core): groups contains core, groups any [a, b]), or else a data path such
+// as site or facts.vendor (see Field); a quoted field ("mgmt.vrf") is one data key. Values are bare words (anything but spaces and
 // ( ) [ ] , = ! " ') or quoted strings: "double" with Go escapes, or 'single' taken as is.
 // Values are text and compare loosely with typed data: port=22 matches the integer 22.
 //
@@ -464,7 +465,7 @@ func (e *expr) filter() Filter {
 	for i, v := range e.values {
 		vals[i] = v
 	}
-	if !e.quoted && len(e.field) == 1 && (e.field[0] == "group" || e.field[0] == "groups") {
+	if !e.quoted && len(e.field) == 1 && e.field[0] == "group" {
 		switch e.op {
 		case "=", "contains":
 			return InGroup(e.values[0])
@@ -480,6 +481,22 @@ func (e *expr) filter() Filter {
 				fs[i] = InGroup(v)
 			}
 			return And(fs...)
+		}
+	}
+	if !e.quoted && len(e.field) == 1 && e.field[0] == "groups" {
+		// Direct groups: groups=core is groups contains core (a list never equals a name).
+		g := Field("groups")
+		switch e.op {
+		case "=", "contains":
+			return g.Contains(vals[0])
+		case "!=":
+			return Not(g.Contains(vals[0]))
+		case "in", "any":
+			return g.Any(vals...)
+		case "not in":
+			return Not(g.Any(vals...))
+		case "all":
+			return g.All(vals...)
 		}
 	}
 	f := FieldPath(e.field...)

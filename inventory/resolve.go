@@ -203,12 +203,21 @@ func getUsername(a *Attrs) string { return a.Username }
 func getPassword(a *Attrs) string { return a.Password }
 func getPlatform(a *Attrs) string { return a.Platform }
 
-// Hostname returns the resolved hostname, or the host's name when none is set anywhere.
+// Hostname returns the address to connect to: the resolved hostname, or the host's name when
+// none is set anywhere (LookupHostname tells the two apart).
 func (h *Host) Hostname() string {
 	if v := h.inherited(h.Attrs.Hostname, getHostname); v != "" {
 		return v
 	}
 	return h.Name
+}
+
+// LookupHostname returns the hostname set on the host, one of its groups or the defaults
+// (resolved as Hostname does), and whether one is set; without one it returns "", false where
+// Hostname falls back to the host's name.
+func (h *Host) LookupHostname() (string, bool) {
+	v := h.inherited(h.Attrs.Hostname, getHostname)
+	return v, v != ""
 }
 
 // Platform returns the resolved platform ("" when none is set).
@@ -309,7 +318,9 @@ func (h *Host) Get(key string) (any, bool) {
 }
 
 // ExtendedData returns every data key the host sees, resolved as Get does (Nornir's
-// extended_data). The map is new on each call.
+// extended_data): the host's own keys, then its groups' in AllGroups order, then the defaults'.
+// As in Nornir, a defaults key whose value is null is kept (with a nil value) although Get
+// misses it. The map is new on each call.
 func (h *Host) ExtendedData() map[string]any {
 	out := make(map[string]any, len(h.Data))
 	for k, v := range h.Data {
@@ -327,7 +338,7 @@ func (h *Host) ExtendedData() map[string]any {
 	}
 	if d := h.defaults(); d != nil {
 		for k, v := range d.Data {
-			if _, ok := out[k]; !ok && v != nil {
+			if _, ok := out[k]; !ok {
 				out[k] = v
 			}
 		}
