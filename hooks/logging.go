@@ -5,6 +5,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/gonorn/norn/inventory"
+	"github.com/gonorn/norn/redact"
 	"github.com/gonorn/norn/tasks"
 )
 
@@ -62,8 +64,8 @@ func (l *LogHook) TaskFailed(_ context.Context, e *Event) {
 	}
 	ev = l.task(ev, e).Str("status", tasks.StatusFailed.String())
 	if r := e.Result; r != nil {
-		ev = ev.Bool("changed", r.Changed).Dur("duration", r.Duration).Int("attempts", r.Attempts).
-			Err(r.Err).Str("class", tasks.Classify(r.Err).String())
+		ev = errField(ev.Bool("changed", r.Changed).Dur("duration", r.Duration).Int("attempts", r.Attempts), e.Host, r.Err).
+			Str("class", tasks.Classify(r.Err).String())
 	}
 	ev.Msg("task failed")
 }
@@ -74,7 +76,7 @@ func (l *LogHook) TaskRetry(_ context.Context, e *Event) {
 	if !ev.Enabled() {
 		return
 	}
-	l.task(ev, e).Int("attempt", e.Attempt).Dur("wait", e.Wait).Err(e.Err).
+	errField(l.task(ev, e).Int("attempt", e.Attempt).Dur("wait", e.Wait), e.Host, e.Err).
 		Str("class", tasks.Classify(e.Err).String()).Msg("task retry")
 }
 
@@ -114,9 +116,18 @@ func (l *LogHook) BreakerStateChange(_ context.Context, e *BreakerEvent) {
 	}
 	ev = ev.Str("breaker", e.Name).Str("from", e.From).Str("to", e.To)
 	if e.To == "open" {
-		ev = ev.Int("failures", e.Failures).Err(e.Err).Str("class", tasks.Classify(e.Err).String())
+		ev = errField(ev.Int("failures", e.Failures), nil, e.Err).Str("class", tasks.Classify(e.Err).String())
 	}
 	ev.Msg("circuit breaker " + e.To)
+}
+
+// errField adds err's message to ev, with the host's secrets and anything shaped like a secret
+// masked (package redact).
+func errField(ev *zerolog.Event, h *inventory.Host, err error) *zerolog.Event {
+	if err == nil {
+		return ev
+	}
+	return ev.Str(zerolog.ErrorFieldName, redact.Host(h).String(err.Error()))
 }
 
 // Interface guards.

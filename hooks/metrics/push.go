@@ -18,8 +18,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/gonorn/norn/hooks/internal/queue"
-	"github.com/gonorn/norn/hooks/internal/redact"
 	"github.com/gonorn/norn/internal/retry"
+	"github.com/gonorn/norn/redact"
 )
 
 // pusher pushes a registry to a Pushgateway through a one-worker delivery queue.

@@ -22,8 +22,8 @@ import (
 
 	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/hooks/internal/queue"
-	"github.com/gonorn/norn/hooks/internal/redact"
 	"github.com/gonorn/norn/internal/retry"
+	"github.com/gonorn/norn/redact"
 	"github.com/gonorn/norn/tasks"
 )
 

@@ -160,54 +160,5 @@ func splitLines(s string) []string {
 // secrets (the host's own password and enable secret) wherever they appear as a whole token,
 // at every level. The same input always gives the same output.
 func (p *Profile) Redact(config string, level RedactLevel, literals ...string) string {
-	c := p.compiled()
-	var lits []string
-	for _, l := range literals {
-		if strings.TrimSpace(l) != "" && l != Placeholder {
-			lits = append(lits, l)
-		}
-	}
-	if level == RedactOff && len(lits) == 0 {
-		return config
-	}
-	var b strings.Builder
-	b.Grow(len(config) + len(config)/64)
-	section := ""
-	rest := config
-	for len(rest) > 0 {
-		var line string
-		nl := strings.IndexByte(rest, '\n')
-		if nl < 0 {
-			line, rest = rest, ""
-		} else {
-			line, rest = rest[:nl], rest[nl+1:]
-		}
-		if line != "" && line[0] != ' ' && line[0] != '\t' && line[0] != '!' && line[0] != '#' {
-			section = line
-		}
-		if level != RedactOff {
-			found := c.keywords.match(line)
-			for i := range c.secrets {
-				r := &c.secrets[i]
-				if bit := c.ruleBits[i]; bit != 0 && found&bit == 0 || bit == 0 && r.Keyword != "" && !strings.Contains(line, r.Keyword) {
-					continue
-				}
-				if r.section != nil && !r.section.MatchString(section) {
-					continue
-				}
-				if r.skip != nil && r.skip.MatchString(line) {
-					continue
-				}
-				line = r.apply(line, level)
-			}
-		}
-		if len(lits) > 0 {
-			line = redactLiterals(line, lits)
-		}
-		b.WriteString(line)
-		if nl >= 0 {
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
+	return p.compiled().secrets.Text(config, level, Placeholder, literals...)
 }

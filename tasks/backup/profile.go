@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+
+	"github.com/gonorn/norn/redact"
 )
 
 // Profile says how to back up one platform: the command that prints the configuration, the
@@ -50,9 +52,7 @@ type Profile struct {
 type compiledProfile struct {
 	volatile []volatileRe
 	required []volatileRe
-	secrets  []SecretRule
-	keywords *keywordSet // the secrets' keywords
-	ruleBits []uint64    // per secret rule: its keyword's bit, 0 when it has to run on every line
+	secrets  *redact.Ruleset
 	begin    *regexp.Regexp
 	end      *regexp.Regexp
 	errors   []*regexp.Regexp
@@ -201,28 +201,10 @@ func (p Profile) Compile() (*Profile, error) {
 		}
 		c.required = append(c.required, lr)
 	}
-	for _, r := range p.Secrets {
-		cr, err := r.compile()
-		if err != nil {
-			return nil, fmt.Errorf("backup: profile %s: %w", p.Platform, err)
-		}
-		c.secrets = append(c.secrets, cr)
-	}
-	bit := map[string]uint64{}
-	var words []string
-	for _, r := range c.secrets {
-		var b uint64
-		if r.Keyword != "" {
-			if b = bit[r.Keyword]; b == 0 && len(words) < 64 {
-				b = 1 << uint(len(words))
-				bit[r.Keyword] = b
-				words = append(words, r.Keyword)
-			}
-		}
-		c.ruleBits = append(c.ruleBits, b)
-	}
-	c.keywords = newKeywordSet(words)
 	var err error
+	if c.secrets, err = redact.Compile(p.Secrets...); err != nil {
+		return nil, fmt.Errorf("backup: profile %s: %w", p.Platform, err)
+	}
 	if p.Begin != "" {
 		if c.begin, err = regexp.Compile(p.Begin); err != nil {
 			return nil, fmt.Errorf("backup: profile %s: begin pattern: %w", p.Platform, err)

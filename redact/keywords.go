@@ -1,22 +1,35 @@
-package backup
+package redact
 
-// keywordSet finds which of up to 64 keywords occur in a line in one pass over its bytes
-// (an Aho-Corasick automaton), so that Redact runs a secret rule's regular expression only on
-// the few lines that contain the rule's keyword.
+// keywordSet finds which of up to 64 keywords occur in a line in one pass over its bytes (an
+// Aho-Corasick automaton), so that a rule's regular expression runs only on the few lines that
+// hold the rule's keyword. With fold, ASCII letters match either case.
 type keywordSet struct {
 	next [][256]int32 // goto/fail-resolved transitions per state
 	out  []uint64     // keywords ending at each state (bit i: keyword i)
 }
 
-func newKeywordSet(words []string) *keywordSet {
+func lowerByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func newKeywordSet(words []string, fold bool) *keywordSet {
 	ks := &keywordSet{next: make([][256]int32, 1), out: make([]uint64, 1)}
 	for i := range ks.next[0] {
 		ks.next[0][i] = -1
 	}
 	for wi, w := range words {
+		if wi >= 64 {
+			break
+		}
 		s := int32(0)
 		for j := 0; j < len(w); j++ {
 			c := w[j]
+			if fold {
+				c = lowerByte(c)
+			}
 			if ks.next[s][c] < 0 {
 				ks.next = append(ks.next, [256]int32{})
 				ks.out = append(ks.out, 0)
@@ -51,6 +64,14 @@ func newKeywordSet(words []string) *keywordSet {
 				queue = append(queue, n)
 			} else {
 				ks.next[s][c] = ks.next[fail[s]][c]
+			}
+		}
+	}
+	if fold {
+		// Upper-case letters move like their lower-case forms.
+		for s := range ks.next {
+			for c := 'A'; c <= 'Z'; c++ {
+				ks.next[s][c] = ks.next[s][c+'a'-'A']
 			}
 		}
 	}
