@@ -79,11 +79,11 @@ func newTransport(cfg Config) (*http.Transport, error) {
 	if cfg.CAFile != "" {
 		pem, err := os.ReadFile(cfg.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("netbox: CA file: %w", err)
+			return nil, fmt.Errorf("netbox: %s: %w", cfg.name("CAFile"), err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("netbox: CA file %s: no PEM certificate in it", cfg.CAFile)
+			return nil, fmt.Errorf("netbox: %s %s: no PEM certificate in it", cfg.name("CAFile"), cfg.CAFile)
 		}
 		tlsCfg.RootCAs = pool
 	}
@@ -110,11 +110,11 @@ func (c *client) redact(s string) string {
 	return strings.ReplaceAll(s, c.token, "[REDACTED]")
 }
 
-// redirectError is a redirect the client refused to follow.
-type redirectError struct{ to string }
+// redirectError is a redirect the client refused to follow; field names the URL setting.
+type redirectError struct{ to, field string }
 
 func (e *redirectError) Error() string {
-	return "redirected to " + e.to + " (not followed: check Config.URL)"
+	return "redirected to " + e.to + " (not followed: check " + e.field + ")"
 }
 
 // get fetches u and hands the body to decode, retrying through internal/retry per the config
@@ -226,7 +226,7 @@ func (c *client) transportError(ctx, actx context.Context, u string, err error) 
 	}
 	msg := err.Error()
 	if ctx.Err() == nil && actx.Err() == context.DeadlineExceeded {
-		msg = fmt.Sprintf("no answer within %v (Config.Timeout)", c.cfg.Timeout)
+		msg = fmt.Sprintf("no answer within %v (%s)", c.cfg.Timeout, c.cfg.name("Timeout"))
 	}
 	var redirect *redirectError
 	if errors.As(err, &redirect) {
@@ -237,7 +237,7 @@ func (c *client) transportError(ctx, actx context.Context, u string, err error) 
 	var hostErr x509.HostnameError
 	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
 		// Retrying does not fix a certificate.
-		return retry.Permanent(&Error{URL: u, Message: "TLS: " + c.redact(msg) + " (set Config.CAFile to trust NetBox's CA)", Err: err})
+		return retry.Permanent(&Error{URL: u, Message: "TLS: " + c.redact(msg) + " (set " + c.cfg.name("CAFile") + " to trust NetBox's CA)", Err: err})
 	}
 	return &Error{URL: u, Message: c.redact(msg), Err: err}
 }
@@ -336,10 +336,11 @@ type listPage[T any] struct {
 // listAll reads every object of an API list: the first page, then the remaining pages
 // concurrently by offset from count (never following the host in "next"). If the list changes
 // between pages (count differs, or an id is seen twice) it is read again, up to three times.
-func listAll[T any](ctx context.Context, c *client, path string, q url.Values, id func(*T) int) ([]T, error) {
+// track (nil for none) counts the pages for Config.Progress.
+func listAll[T any](ctx context.Context, c *client, path string, q url.Values, id func(*T) int, track *tracker) ([]T, error) {
 	var last error
 	for try := 0; try < 3; try++ {
-		out, err := listOnce(ctx, c, path, q, id)
+		out, err := listOnce(ctx, c, path, q, id, track)
 		if !errors.Is(err, ErrInconsistent) {
 			return out, err
 		}
@@ -349,7 +350,7 @@ func listAll[T any](ctx context.Context, c *client, path string, q url.Values, i
 	return nil, last
 }
 
-func listOnce[T any](ctx context.Context, c *client, path string, q url.Values, id func(*T) int) ([]T, error) {
+func listOnce[T any](ctx context.Context, c *client, path string, q url.Values, id func(*T) int, track *tracker) ([]T, error) {
 	query := cloneValues(q)
 	query.Set("limit", strconv.Itoa(c.cfg.PageSize))
 	query.Set("offset", "0")
@@ -359,6 +360,7 @@ func listOnce[T any](ctx context.Context, c *client, path string, q url.Values, 
 		return nil, err
 	}
 	count := p0.Count
+	track.first(path, len(p0.Results), count)
 	if p0.Next == nil || count <= len(p0.Results) {
 		return checkList(first, p0.Results, count, id)
 	}
@@ -386,6 +388,7 @@ func listOnce[T any](ctx context.Context, c *client, path string, q url.Values, 
 				return fmt.Errorf("%w: %s reported %d objects, the first page %d", ErrInconsistent, u, pg.Count, count)
 			}
 			pages[i] = pg.Results
+			track.page(path, len(pg.Results))
 			return nil
 		})
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/gonorn/norn/platform"
 )
 
 // Config configures a Source. Only URL is required; every other field's comment states its
@@ -59,14 +61,16 @@ type Config struct {
 	// list is fetched alone, then its remaining pages concurrently by offset. Default 4.
 	Concurrency int
 
-	// Devices filters the devices (/api/dcim/devices/). Default: every device.
+	// Devices filters the devices (/api/dcim/devices/). Default: the devices whose status is
+	// active (see Filter.Status): planned, offline or decommissioning gear is left out.
 	Devices Filter
 	// SkipDevices loads no device (for an inventory of virtual machines only). Default false.
 	SkipDevices bool
 	// VirtualMachines also loads virtual machines (/api/virtualization/virtual-machines/),
 	// filtered by VirtualMachineFilter. Default false.
 	VirtualMachines bool
-	// VirtualMachineFilter filters the virtual machines. Default: every virtual machine.
+	// VirtualMachineFilter filters the virtual machines. Default: the active ones (see
+	// Filter.Status).
 	VirtualMachineFilter Filter
 
 	// Hostname is the order in which a host's hostname is looked for; the first source that has
@@ -76,9 +80,16 @@ type Config struct {
 	// host's name).
 	Hostname []HostnameSource
 	// Platforms maps NetBox platforms to norn platform names (the connection plugins' names,
-	// such as "cisco_iosxe"). A platform is looked up by its slug, then by its name; an
-	// unmapped platform keeps its NetBox slug. Default: none.
+	// such as "cisco_iosxe"). A platform is looked up here by its slug, then by its name; then
+	// the slug, then the name, in package platform's table of names (so the slugs cisco-ios-xe,
+	// ios, nxos, cisco-nx-os, eos, junos, ... need no entry); else the host keeps the NetBox
+	// slug, and the load reports it (Report.UnknownPlatforms). Default: none.
 	Platforms map[string]string
+	// KnownPlatform reports whether norn can work with a host's platform (the name after
+	// Platforms and the table). A host whose resolved platform it does not know is reported in
+	// the load's Report and logged as a warning naming the slug and the Platforms setting that
+	// maps it. Default: platform.Known (the table of package platform).
+	KnownPlatform func(name string) bool
 	// GroupBy lists the fields hosts are grouped by. Each value becomes a group named
 	// "<field>__<value>": site__ams1, role__core, platform__cisco-ios-xe (the NetBox slug,
 	// not the mapped name), manufacturer__cisco, device_type__c9300-48p, tenant__acme,
@@ -100,6 +111,18 @@ type Config struct {
 	// Both are read at every Load. Default: none.
 	GroupsFile, DefaultsFile string
 
+	// Progress, if set, is called while the device and virtual machine lists load, after each
+	// page, with the objects read so far and the total NetBox announced (summed over the lists
+	// whose first page has arrived, so total may grow while loading). Calls do not overlap but
+	// come from the loading goroutines: keep it quick. Default nil.
+	Progress func(loaded, total int)
+
+	// FieldName names a Config field in errors and warnings, given its Go path ("Timeout",
+	// "Platforms", "Devices.Params"). A command sets it to name its own flags or configuration
+	// keys ("-netbox-timeout", "inventory.netbox.timeout") instead. Returning "" keeps the
+	// default. Default: "Config." + field.
+	FieldName func(field string) string
+
 	// Logger receives a debug line per request (URL, status, duration, size), a warning per
 	// retry and an info line per load; never the token. It is used from several goroutines: its
 	// writer must take concurrent writes (os.Stderr does; wrap a bytes.Buffer in
@@ -110,6 +133,11 @@ type Config struct {
 // Filter holds NetBox filters for one list. Slugs are NetBox slugs; several values of one
 // field match any of them (NetBox ORs a repeated parameter), except Tag, where an object must
 // carry every tag. A value NetBox does not know makes NetBox answer 400, which Load reports.
+//
+// Unless Status is set, or Params holds a status filter ("status", "status__n", ...), only
+// active objects are loaded (status=active, DefaultStatus): gear that is planned, offline or
+// being decommissioned would otherwise fail and alert at every run. Status = {AnyStatus}
+// loads every status.
 type Filter struct {
 	Site, Role, Platform, Tenant, Region []string
 	// Location (devices only) matches the locations and their children.
@@ -117,7 +145,8 @@ type Filter struct {
 	// Cluster (virtual machines only) are cluster names.
 	Cluster []string
 	// Status are status values: active, offline, planned, staged, failed, inventory,
-	// decommissioning (devices), paused (virtual machines).
+	// decommissioning (devices), paused (virtual machines). Default: {DefaultStatus}, unless
+	// Params filters on status; {AnyStatus} filters on none.
 	Status []string
 	// Tag are tag slugs; an object must have all of them.
 	Tag []string
@@ -173,6 +202,14 @@ const (
 	GroupByCluster  GroupField = "cluster"
 )
 
+// Status filter values (see Filter.Status).
+const (
+	// DefaultStatus is the status loaded when a Filter names none.
+	DefaultStatus = "active"
+	// AnyStatus as Filter.Status loads objects of every status.
+	AnyStatus = "any"
+)
+
 // Defaults of Config.
 const (
 	DefaultTimeout      = 60 * time.Second
@@ -200,10 +237,20 @@ var knownHostnameSources = map[HostnameSource]bool{
 	FromDNSName: true, FromName: true,
 }
 
+// name names a Config field in errors and warnings (see Config.FieldName).
+func (c *Config) name(field string) string {
+	if c.FieldName != nil {
+		if n := c.FieldName(field); n != "" {
+			return n
+		}
+	}
+	return "Config." + field
+}
+
 // withDefaults validates c and returns it with defaults filled in, and the normalized base URL.
 func (c Config) withDefaults() (Config, *url.URL, error) {
 	var errs []error
-	base, err := parseBase(c.URL)
+	base, err := parseBase(c.URL, c.name("URL"), c.name("Token"))
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -233,45 +280,48 @@ func (c Config) withDefaults() (Config, *url.URL, error) {
 		v    time.Duration
 	}{{"Timeout", c.Timeout}, {"RetryWait", c.RetryWait}, {"MaxRetryWait", c.MaxRetryWait}} {
 		if d.v < 0 {
-			errs = append(errs, fmt.Errorf("negative Config.%s (%v)", d.name, d.v))
+			errs = append(errs, fmt.Errorf("%s: negative (%v)", c.name(d.name), d.v))
 		}
 	}
 	if c.PageSize < 0 {
-		errs = append(errs, fmt.Errorf("Config.PageSize is negative (%d)", c.PageSize))
+		errs = append(errs, fmt.Errorf("%s: negative (%d)", c.name("PageSize"), c.PageSize))
 	}
 	if c.Concurrency < 0 {
-		errs = append(errs, fmt.Errorf("Config.Concurrency is negative (%d)", c.Concurrency))
+		errs = append(errs, fmt.Errorf("%s: negative (%d)", c.name("Concurrency"), c.Concurrency))
 	}
 	if len(c.Hostname) == 0 {
 		c.Hostname = DefaultHostname()
 	}
 	for _, h := range c.Hostname {
 		if !knownHostnameSources[h] {
-			errs = append(errs, fmt.Errorf("Config.Hostname: unknown source %q", h))
+			errs = append(errs, fmt.Errorf("%s: unknown source %q", c.name("Hostname"), h))
 		}
 	}
 	for _, g := range c.GroupBy {
 		if !knownGroupFields[g] {
-			errs = append(errs, fmt.Errorf("Config.GroupBy: unknown field %q", g))
+			errs = append(errs, fmt.Errorf("%s: unknown field %q", c.name("GroupBy"), g))
 		}
 	}
 	if c.SkipDevices && !c.VirtualMachines {
-		errs = append(errs, errors.New("Config.SkipDevices without Config.VirtualMachines loads nothing"))
+		errs = append(errs, fmt.Errorf("%s without %s loads nothing", c.name("SkipDevices"), c.name("VirtualMachines")))
 	}
 	if len(c.Devices.Cluster) > 0 {
-		errs = append(errs, errors.New("Config.Devices.Cluster: NetBox filters devices by cluster_id only (use Params)"))
+		errs = append(errs, fmt.Errorf("%s: NetBox filters devices by cluster_id only (use %s)", c.name("Devices.Cluster"), c.name("Devices.Params")))
 	}
 	if len(c.VirtualMachineFilter.Location) > 0 {
-		errs = append(errs, errors.New("Config.VirtualMachineFilter.Location: NetBox has no location filter for virtual machines"))
+		errs = append(errs, fmt.Errorf("%s: NetBox has no location filter for virtual machines", c.name("VirtualMachineFilter.Location")))
 	}
 	if t := strings.TrimSpace(c.Token); t != "" {
 		if err := checkToken(t); err != nil {
-			errs = append(errs, fmt.Errorf("Config.Token: %w", err))
+			errs = append(errs, fmt.Errorf("%s: %w", c.name("Token"), err))
 		}
 	}
 	if c.Logger == nil {
 		nop := zerolog.Nop()
 		c.Logger = &nop
+	}
+	if c.KnownPlatform == nil {
+		c.KnownPlatform = platform.Known
 	}
 	if err := errors.Join(errs...); err != nil {
 		return c, nil, fmt.Errorf("netbox: invalid config: %w", err)
@@ -280,26 +330,26 @@ func (c Config) withDefaults() (Config, *url.URL, error) {
 }
 
 // parseBase normalizes NetBox's base URL: scheme and host required, path without a trailing
-// "/" or "/api".
-func parseBase(raw string) (*url.URL, error) {
+// "/" or "/api". field and tokenField name the URL and token settings in errors.
+func parseBase(raw, field, tokenField string) (*url.URL, error) {
 	if strings.TrimSpace(raw) == "" {
-		return nil, errors.New("Config.URL is required")
+		return nil, fmt.Errorf("%s is required", field)
 	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, fmt.Errorf("Config.URL: %w", err)
+		return nil, fmt.Errorf("%s: %w", field, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("Config.URL %q: scheme must be http or https", u.Redacted())
+		return nil, fmt.Errorf("%s %q: scheme must be http or https", field, u.Redacted())
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("Config.URL %q: no host", u.Redacted())
+		return nil, fmt.Errorf("%s %q: no host", field, u.Redacted())
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("Config.URL %q: credentials in the URL are not supported (use Config.Token)", u.Redacted())
+		return nil, fmt.Errorf("%s %q: credentials in the URL are not supported (use %s)", field, u.Redacted(), tokenField)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("Config.URL %q: a base URL has no query or fragment", u.Redacted())
+		return nil, fmt.Errorf("%s %q: a base URL has no query or fragment", field, u.Redacted())
 	}
 	p := strings.TrimRight(u.Path, "/")
 	p = strings.TrimSuffix(p, "/api")

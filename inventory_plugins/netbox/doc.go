@@ -6,9 +6,18 @@
 // (Config.Concurrency requests at most, over all lists), always building URLs from Config.URL
 // (never from the host in NetBox's "next" links, which behind a reverse proxy may name an
 // internal host). Requests carry a v1 ("Token") or v2 ("Bearer nbt_...") token, have a
-// timeout, and are retried with exponential backoff on 5xx, 429 (Retry-After), network errors
-// and truncated answers. A load either returns the whole inventory or an error naming the URL
-// and NetBox's message; never part of an inventory.
+// timeout (Config.Timeout), and are retried (Config.Retries, through norn's one retry engine)
+// with exponential backoff on 5xx, 429 (Retry-After), network errors and truncated answers.
+// A load either returns the whole inventory or an error naming the URL and NetBox's message;
+// never part of an inventory. Config.Progress follows a slow load page by page.
+//
+// Only active devices and virtual machines are loaded unless a filter names a status
+// (Filter.Status, or a status parameter); AnyStatus loads them all.
+//
+// LoadWithReport also returns a Report of what an operator should fix in NetBox: hosts whose
+// platform norn does not know (naming the slug and the setting that maps it) and hosts without
+// any IP address, each kind logged as one warning. Errors and warnings name Config fields, or
+// a command's flags and configuration keys through Config.FieldName.
 //
 // # Hosts
 //
@@ -20,7 +29,8 @@
 //   - Hostname: from the sources of Config.Hostname in order, by default the primary IP
 //     (without prefix length), the OOB IP, the DNS name of an address, the name.
 //   - Platform: the NetBox platform mapped through Config.Platforms (by slug, then name),
-//     else its slug.
+//     else through package platform's table of names (ios, cisco-ios-xe, nxos, eos, junos,
+//     ...), else its slug.
 //   - Data: id (int), kind ("device" or "virtual_machine"), site, region (with
 //     GroupByRegion), location, rack, role, platform, manufacturer, device_type, model, tenant,
 //     cluster, status, serial, asset_tag, description (strings: slugs where NetBox has them,

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gonorn/norn/inventory"
+	"github.com/gonorn/norn/platform"
 )
 
 // Kinds of NetBox objects, as data["kind"].
@@ -183,7 +184,8 @@ func (m *mapper) dnsName(kind string, o *object) string {
 	return addrs[best].DNSName
 }
 
-// platform maps a NetBox platform to a norn platform: by slug, then name, else the slug.
+// platform maps a NetBox platform to a norn platform: by slug, then name, in
+// Config.Platforms; then by slug, then name, in package platform's table; else the slug.
 func (m *mapper) platform(p *ref) string {
 	if p == nil {
 		return ""
@@ -193,6 +195,11 @@ func (m *mapper) platform(p *ref) string {
 	}
 	if v, ok := m.cfg.Platforms[p.Name]; ok && p.Name != "" {
 		return v
+	}
+	for _, n := range []string{p.Slug, p.Name} {
+		if c, ok := platform.Canonical(n); ok && n != "" {
+			return c
+		}
 	}
 	return p.key()
 }

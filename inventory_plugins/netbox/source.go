@@ -48,7 +48,7 @@ func New(cfg Config) (*Source, error) {
 		// NetBox answers the API without redirects; follow none, so that a token never goes
 		// to another host.
 		CheckRedirect: func(req *http.Request, _ []*http.Request) error {
-			return &redirectError{to: req.URL.Redacted()}
+			return &redirectError{to: req.URL.Redacted(), field: cfg.name("URL")}
 		},
 	}}, nil
 }
@@ -64,8 +64,12 @@ func checkParams(cfg Config) error {
 	}{{"Devices", cfg.Devices}, {"VirtualMachineFilter", cfg.VirtualMachineFilter}} {
 		for _, p := range reservedParams {
 			if _, ok := f.f.Params[p]; ok {
-				errs = append(errs, fmt.Errorf("Config.%s.Params: %q is set by the plugin", f.name, p))
+				errs = append(errs, fmt.Errorf("%s: %q is set by the plugin", cfg.name(f.name+".Params"), p))
 			}
+		}
+		if slices.Contains(f.f.Status, AnyStatus) && len(f.f.Status) > 1 {
+			errs = append(errs, fmt.Errorf("%s: %q loads every status; it cannot be combined with others (%s)",
+				cfg.name(f.name+".Status"), AnyStatus, strings.Join(f.f.Status, ", ")))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -113,7 +117,7 @@ func (s *Source) token(ctx context.Context) (string, error) {
 	case s.cfg.TokenFunc != nil:
 		v, err := s.cfg.TokenFunc(ctx)
 		if err != nil {
-			return "", fmt.Errorf("netbox: TokenFunc: %w", err)
+			return "", fmt.Errorf("netbox: %s: %w", s.cfg.name("TokenFunc"), err)
 		}
 		t = v
 	case s.cfg.Token != "":
@@ -126,12 +130,14 @@ func (s *Source) token(ctx context.Context) (string, error) {
 	t = strings.TrimSpace(t)
 	if t != "" {
 		if err := checkToken(t); err != nil {
-			return "", fmt.Errorf("netbox: token: %w", err)
+			return "", fmt.Errorf("netbox: %s: %w", s.cfg.name("Token"), err)
 		}
 	}
 	return t, nil
 }
 
+// values returns the query of a list: the filters, the default status unless one is given,
+// and exclude=config_context unless configContext.
 func (f Filter) values(configContext bool) url.Values {
 	q := url.Values{}
 	add := func(k string, vs []string) {
@@ -146,7 +152,13 @@ func (f Filter) values(configContext bool) url.Values {
 	add("region", f.Region)
 	add("location", f.Location)
 	add("cluster", f.Cluster)
-	add("status", f.Status)
+	switch {
+	case slices.Contains(f.Status, AnyStatus):
+	case len(f.Status) > 0:
+		add("status", f.Status)
+	case !f.filtersStatus():
+		q.Set("status", DefaultStatus)
+	}
 	add("tag", f.Tag)
 	if f.Query != "" {
 		q.Set("q", f.Query)
@@ -163,6 +175,16 @@ func (f Filter) values(configContext bool) url.Values {
 	return q
 }
 
+// filtersStatus reports whether Params filters on status (status, status__n, status__empty...).
+func (f Filter) filtersStatus() bool {
+	for k := range f.Params {
+		if k == "status" || strings.HasPrefix(k, "status__") {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Source) needsRegions() bool {
 	for _, g := range s.cfg.GroupBy {
 		if g == GroupByRegion {
@@ -176,14 +198,23 @@ func (s *Source) needsRegions() bool {
 // with Config.VirtualMachines) as a host, grouped per Config.GroupBy and merged with the
 // groups and defaults files. Any failure (NetBox unreachable, TLS, 403, 400 on a filter, bad
 // JSON, a page failing after its retries, duplicate names) returns an error and no inventory:
-// never part of one.
+// never part of one. LoadWithReport also says what an operator should fix in NetBox.
 func (s *Source) Load(ctx context.Context) (*inventory.Inventory, error) {
+	inv, _, err := s.LoadWithReport(ctx)
+	return inv, err
+}
+
+// LoadWithReport is Load that also returns the load's Report: what was read, and the hosts
+// that will not work as NetBox describes them (a platform norn does not know, no IP address),
+// each kind logged as one warning. The Report is nil when the load fails.
+func (s *Source) LoadWithReport(ctx context.Context) (*inventory.Inventory, *Report, error) {
 	start := time.Now()
 	token, err := s.token(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c := s.client(token)
+	track := newTracker(s.cfg.Progress)
 
 	var devices, vms []object
 	var sites []site
@@ -191,29 +222,29 @@ func (s *Source) Load(ctx context.Context) (*inventory.Inventory, error) {
 	p := pool.New().WithContext(ctx).WithCancelOnError().WithFirstError()
 	if !s.cfg.SkipDevices {
 		p.Go(func(ctx context.Context) (err error) {
-			devices, err = listAll(ctx, c, "dcim/devices/", s.cfg.Devices.values(s.cfg.ConfigContext), objectID)
+			devices, err = listAll(ctx, c, "dcim/devices/", s.cfg.Devices.values(s.cfg.ConfigContext), objectID, track)
 			return err
 		})
 	}
 	if s.cfg.VirtualMachines {
 		p.Go(func(ctx context.Context) (err error) {
-			vms, err = listAll(ctx, c, "virtualization/virtual-machines/", s.cfg.VirtualMachineFilter.values(s.cfg.ConfigContext), objectID)
+			vms, err = listAll(ctx, c, "virtualization/virtual-machines/", s.cfg.VirtualMachineFilter.values(s.cfg.ConfigContext), objectID, track)
 			return err
 		})
 	}
 	if s.needsRegions() {
 		p.Go(func(ctx context.Context) (err error) {
 			// The full form: the brief one carries no region.
-			sites, err = listAll(ctx, c, "dcim/sites/", url.Values{}, siteID)
+			sites, err = listAll(ctx, c, "dcim/sites/", url.Values{}, siteID, nil)
 			return err
 		})
 		p.Go(func(ctx context.Context) (err error) {
-			regions, err = listAll(ctx, c, "dcim/regions/", url.Values{}, regionID)
+			regions, err = listAll(ctx, c, "dcim/regions/", url.Values{}, regionID, nil)
 			return err
 		})
 	}
 	if err := p.Wait(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	m := &mapper{cfg: s.cfg}
@@ -258,7 +289,7 @@ func (s *Source) Load(ctx context.Context) (*inventory.Inventory, error) {
 	if len(needDev)+len(needVM) > 0 {
 		dns, err := fetchDNS(ctx, c, needDev, needVM)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		m.dns = dns
 	}
@@ -267,11 +298,15 @@ func (s *Source) Load(ctx context.Context) (*inventory.Inventory, error) {
 	hostGroups := make([][]string, 0, len(entries))
 	names := make(map[string][]string, len(entries))
 	var problems []error
+	rep := &Report{Devices: len(devices), VirtualMachines: len(vms)}
 	for _, e := range entries {
 		h, groups, err := m.host(e.kind, e.obj)
 		if err != nil {
 			problems = append(problems, fmt.Errorf("%s: %w", describe(e.kind, e.obj), err))
 			continue
+		}
+		if e.obj.PrimaryIP4 == nil && e.obj.PrimaryIP6 == nil && e.obj.OOBIP == nil {
+			rep.NoAddress = append(rep.NoAddress, h.Name)
 		}
 		names[h.Name] = append(names[h.Name], describe(e.kind, e.obj))
 		hosts = append(hosts, h)
@@ -281,16 +316,23 @@ func (s *Source) Load(ctx context.Context) (*inventory.Inventory, error) {
 		problems = append(problems, err)
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("netbox: %s: %w", s.base.Redacted(), errors.Join(problems...))
+		return nil, nil, fmt.Errorf("netbox: %s: %w", s.base.Redacted(), errors.Join(problems...))
 	}
 
 	inv, err := s.assemble(ctx, hosts, hostGroups, m.regionParent)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	rep.UnknownPlatforms = s.unknownPlatforms(inv)
+	rep.Took = time.Since(start)
+	rep.Warnings = s.warnings(rep)
+	for _, w := range rep.Warnings {
+		s.cfg.Logger.Warn().Str("url", s.base.Redacted()).Msg(w)
 	}
 	s.cfg.Logger.Info().Str("url", s.base.Redacted()).Int("devices", len(devices)).Int("virtual_machines", len(vms)).
-		Dur("took", time.Since(start)).Msg("netbox: inventory loaded")
-	return inv, nil
+		Int("unknown_platform_hosts", rep.UnknownPlatformHosts()).Int("no_address_hosts", len(rep.NoAddress)).
+		Dur("took", rep.Took).Msg("netbox: inventory loaded")
+	return inv, rep, nil
 }
 
 // fetchDNS reads the addresses that have a DNS name of the given devices and virtual machines,
@@ -316,7 +358,7 @@ func fetchDNS(ctx context.Context, c *client, devices, vms []int) (map[objKey][]
 			for _, id := range j.ids {
 				q.Add(j.param, strconv.Itoa(id))
 			}
-			results[i], err = listAll(ctx, c, "ipam/ip-addresses/", q, ipAddressID)
+			results[i], err = listAll(ctx, c, "ipam/ip-addresses/", q, ipAddressID, nil)
 			return err
 		})
 	}
@@ -357,7 +399,7 @@ func (s *Source) assemble(ctx context.Context, hosts []*inventory.Host, hostGrou
 			}
 		}
 		if _, err := os.Stat(p); err != nil {
-			return nil, fmt.Errorf("netbox: Config.%s: %w", f.field, err)
+			return nil, fmt.Errorf("netbox: %s: %w", s.cfg.name(f.field), err)
 		}
 	}
 	groups, defaults, err := inventory.LoadGroups(ctx, s.cfg.GroupsFile, s.cfg.DefaultsFile)

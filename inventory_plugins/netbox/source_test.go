@@ -31,7 +31,20 @@ func fake(t testing.TB, cfg netboxtest.Config) *netboxtest.Server {
 const tokenV2 = "nbt_AbCdEf123456.s3cr3tV2tokenValue0123456789abcdefghijklmn"
 
 // load builds a Source on srv with cfg (URL and Token filled in when empty) and loads it.
+// Unless cfg filters on status, it loads every status (the fixtures mix them); TestDefaultStatus
+// covers the default, active only.
 func load(t testing.TB, srv *netboxtest.Server, cfg netbox.Config) (*inventory.Inventory, error) {
+	t.Helper()
+	for _, f := range []*netbox.Filter{&cfg.Devices, &cfg.VirtualMachineFilter} {
+		if f.Status == nil && f.Params["status"] == nil && f.Params["status__n"] == nil {
+			f.Status = []string{netbox.AnyStatus}
+		}
+	}
+	return loadAsIs(t, srv, cfg)
+}
+
+// loadAsIs is load without the status override.
+func loadAsIs(t testing.TB, srv *netboxtest.Server, cfg netbox.Config) (*inventory.Inventory, error) {
 	t.Helper()
 	if cfg.URL == "" {
 		cfg.URL = srv.URL
@@ -114,8 +127,9 @@ func TestLoadNetBox3And4(t *testing.T) {
 				t.Fatalf("%d hosts", inv.Len())
 			}
 			h := host(t, inv, "core1")
-			// NetBox's primary_ip is the IPv6 address (PREFER_IPV4 off).
-			if h.Hostname() != "2001:db8::1" || h.Platform() != "ios-xe" {
+			// NetBox's primary_ip is the IPv6 address (PREFER_IPV4 off); the slug ios-xe is
+			// in package platform's table.
+			if h.Hostname() != "2001:db8::1" || h.Platform() != "cisco_iosxe" {
 				t.Errorf("core1: hostname %q platform %q", h.Hostname(), h.Platform())
 			}
 			if got, _ := h.Get("role"); got != "core" {
@@ -278,7 +292,8 @@ func TestPlatforms(t *testing.T) {
 	srv.AddDevices(netboxtest.Device{Name: "a", Platform: "ios-xe"}, netboxtest.Device{Name: "b", Platform: "junos"},
 		netboxtest.Device{Name: "c", Platform: "eos"}, netboxtest.Device{Name: "d"})
 	inv := mustLoad(t, srv, netbox.Config{Platforms: map[string]string{"ios-xe": "cisco_iosxe", "Juniper Junos": "juniper_junos"}})
-	for name, want := range map[string]string{"a": "cisco_iosxe", "b": "juniper_junos", "c": "eos", "d": ""} {
+	// c: the slug eos is in package platform's table.
+	for name, want := range map[string]string{"a": "cisco_iosxe", "b": "juniper_junos", "c": "arista_eos", "d": ""} {
 		if got := host(t, inv, name).Platform(); got != want {
 			t.Errorf("%s platform %q, want %q", name, got, want)
 		}
@@ -591,8 +606,9 @@ func TestConfigValidation(t *testing.T) {
 		"loads nothing":                       {URL: "http://127.0.0.1", SkipDevices: true},
 		"no location filter":                  {URL: "http://127.0.0.1", VirtualMachines: true, VirtualMachineFilter: netbox.Filter{Location: []string{"x"}}},
 		`"limit" is set by the plugin`:        {URL: "http://127.0.0.1", Devices: netbox.Filter{Params: map[string][]string{"limit": {"5"}}}},
-		"negative Config.Timeout":             {URL: "http://127.0.0.1", Timeout: -1},
-		"CA file":                             {URL: "https://127.0.0.1", CAFile: "/nonexistent/ca.pem"},
+		"Config.Timeout: negative":            {URL: "http://127.0.0.1", Timeout: -1},
+		"Config.CAFile: open /nonexistent":    {URL: "https://127.0.0.1", CAFile: "/nonexistent/ca.pem"},
+		"cannot be combined":                  {URL: "http://127.0.0.1", Devices: netbox.Filter{Status: []string{"any", "active"}}},
 		"Config.Devices.Cluster":              {URL: "http://127.0.0.1", Devices: netbox.Filter{Cluster: []string{"c"}}},
 		"Config.URL \"http://127.0.0.1?x=1\"": {URL: "http://127.0.0.1?x=1"},
 	}

@@ -16,6 +16,6 @@
 // recorded (Server.Requests), and Generate builds realistic fleets for benchmarks.
 //
 // It is not NetBox: it keeps no database, answers reads only, and implements the filters an
-// inventory uses (site, role, platform, tag, status, tenant, region, location, cluster, q, id,
-// cf_*); other NetBox filters are ignored as if unknown.
+// inventory uses (site, role, platform, tag, status and its negation status__n, tenant, region,
+// location, cluster, q, id, cf_*); other NetBox filters are ignored as if unknown.
 package netboxtest

@@ -79,12 +79,15 @@ var filterSpecs = map[endpoint][]filterSpec{
 		{"platform", fSlug, kPlatform}, {"region", fTree, kRegion}, {"site", fSlug, kSite},
 		{"location", fTree, kLocation}, {"model", fSlug, kDeviceType}, {"name", fText, 0},
 		{"status", fStatus, 0}, {"serial", fText, 0}, {"has_primary_ip", fBool, 0},
+		// NetBox adds lookups to its filters (BaseFilterSet.get_additional_lookups) after the
+		// declared ones: a choice filter's negation is one of them.
+		{"status__n", fStatus, 0},
 	},
 	epVMs: {
 		{"id", fNumber, 0}, {"tag", fTags, kTag}, {"tenant", fSlug, kTenant}, {"status", fStatus, 0},
 		{"cluster", fSlug, kCluster}, {"region", fTree, kRegion}, {"site", fSlug, kSite},
 		{"role", fSlug, kRole}, {"platform", fSlug, kPlatform}, {"name", fText, 0},
-		{"has_primary_ip", fBool, 0},
+		{"has_primary_ip", fBool, 0}, {"status__n", fStatus, 0},
 	},
 	epSites: {
 		{"id", fNumber, 0}, {"tag", fTags, kTag}, {"tenant", fSlug, kTenant}, {"slug", fText, 0},
@@ -332,6 +335,8 @@ func (s *Server) matchLocked(spec filterSpec, vals []string, nums []int, sets []
 		return containsString(vals, f.slug)
 	case "status":
 		return containsString(vals, f.status)
+	case "status__n":
+		return !containsString(vals, f.status)
 	case "region", "location":
 		v := f.region
 		if spec.param == "location" {
