@@ -258,7 +258,8 @@ func (s *Session) GetConfig(ctx context.Context, source string) (string, error) 
 	return r.Output, nil
 }
 
-// GetFacts sends "show version" and parses it (see ParseVersion). A hostname the output does
+// GetFacts sends "show version" and parses it (see ParseVersion; on Junos also "show chassis
+// hardware" for the serial number, see ParseChassisSerial). A hostname the output does
 // not carry is taken from the prompt.
 func (s *Session) GetFacts(ctx context.Context) (connection.Facts, error) {
 	r, err := s.SendCommand(ctx, s.spec.showVersion)
@@ -266,6 +267,11 @@ func (s *Session) GetFacts(ctx context.Context) (connection.Facts, error) {
 		return connection.Facts{}, err
 	}
 	f, err := ParseVersion(s.spec.name, r.Output)
+	if cmd := serialCommands[s.spec.name]; cmd != "" && f.Serial == "" && err == nil {
+		if r, serr := s.SendCommand(ctx, cmd); serr == nil { // Junos: show chassis hardware
+			f.Serial = ParseChassisSerial(r.Output)
+		}
+	}
 	if f.Hostname == "" {
 		f.Hostname = hostnameFromPrompt(s.prompt)
 	}
