@@ -10,6 +10,7 @@ import (
 
 	"github.com/gonorn/norn/devsim"
 	"github.com/gonorn/norn/hooks/progress"
+	"github.com/gonorn/norn/inventory_plugins/netbox"
 	"github.com/gonorn/norn/tasks/backup"
 )
 
@@ -57,6 +58,8 @@ type netboxOptions struct {
 	platforms string
 	params    string
 	caFile    string
+	timeout   time.Duration // -netbox-timeout
+	retries   int           // -netbox-retries
 }
 
 // hiddenFlags are left out of the usage text (profiling aids).
@@ -78,7 +81,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.netbox.defaults, "netbox-defaults", "", "SimpleInventory defaults.yaml `file` merged with NetBox's hosts (credentials, connection options)")
 	fs.StringVar(&o.netbox.groupBy, "netbox-group-by", "site,role,platform", "NetBox `fields` hosts are grouped by, as groups named <field>__<value> (site, role, platform, manufacturer, device_type, tenant, region, location, tag, status, cluster)")
 	fs.StringVar(&o.netbox.platforms, "netbox-platforms", "", "extra NetBox platform slug `mappings` to norn platforms, e.g. 'ios-xe-17=cisco_iosxe,junos-evo=juniper_junos' (common slugs are mapped already)")
-	fs.StringVar(&o.netbox.params, "netbox-params", "", "NetBox device filter `query`, e.g. 'status=active&tag=backup&site=ams1'")
+	fs.StringVar(&o.netbox.params, "netbox-params", "", "NetBox device filter `query`, e.g. 'tag=backup&site=ams1' (default: status=active only; 'status=planned' or 'status__n=offline' replace it)")
+	fs.DurationVar(&o.netbox.timeout, "netbox-timeout", netbox.DefaultTimeout, "time limit of each NetBox request attempt (a page of 1,000 devices can take NetBox several seconds)")
+	fs.IntVar(&o.netbox.retries, "netbox-retries", netbox.DefaultRetries, "retries of a failed NetBox request (5xx, 429, network errors, timeouts); 0 for none")
 	fs.StringVar(&o.netbox.caFile, "netbox-ca-file", "", "PEM `file` of the certificate authorities trusted for NetBox's certificate")
 	fs.StringVar(&o.filter, "filter", "", "host filter `expr`ession, e.g. 'site=ams1 and platform in [eos, junos]'")
 	fs.StringVar(&o.out, "out", "backup-out", "git repository `dir`ectory the configurations are stored in")
@@ -188,6 +193,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.inventory != "" && o.netbox.url != "" {
 		return bad("-inventory and -netbox-url: choose one inventory")
+	}
+	switch {
+	case o.netbox.timeout <= 0:
+		return bad("-netbox-timeout %s: want more than 0", o.netbox.timeout)
+	case o.netbox.retries < 0:
+		return bad("-netbox-retries %d: want 0 or more", o.netbox.retries)
 	}
 	if o.netbox.url == "" {
 		for name, v := range map[string]string{"-netbox-token-file": o.netbox.tokenFile, "-netbox-groups": o.netbox.groups,

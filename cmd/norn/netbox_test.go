@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gonorn/norn/inventory_plugins/netbox/netboxtest"
+)
+
+// The NetBox load as the command runs it: active devices only, platform slugs through the
+// platform table and -netbox-platforms, warnings naming the flag, counts in the label.
+func TestNetBoxLoadWarnings(t *testing.T) {
+	srv := netboxtest.NewServer(netboxtest.Config{AllowAnonymous: true})
+	defer srv.Close()
+	srv.AddPlatforms(netboxtest.Platform{Slug: "cisco-ios-xe"}, netboxtest.Platform{Slug: "ios-classic"}, netboxtest.Platform{Slug: "vyos"})
+	srv.AddDevices(
+		netboxtest.Device{Name: "r1", Platform: "cisco-ios-xe", PrimaryIP4: "192.0.2.1/32"},
+		netboxtest.Device{Name: "old", Platform: "ios-classic", PrimaryIP4: "192.0.2.2/32"},
+		netboxtest.Device{Name: "vy", Platform: "vyos", PrimaryIP4: "192.0.2.3/32"},
+		netboxtest.Device{Name: "noip", Platform: "cisco-ios-xe"},
+		netboxtest.Device{Name: "spare", Platform: "vyos", Status: "planned"},
+	)
+	o := &netboxOptions{url: srv.URL, platforms: "ios-classic=cisco_iosxe", timeout: 5 * time.Second, retries: 1}
+	var w bytes.Buffer
+	inv, rep, err := loadNetBoxReport(context.Background(), o, zerolog.Nop(), &w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Len() != 4 {
+		t.Errorf("%d hosts, want 4 (the planned device is left out)", inv.Len())
+	}
+	for name, want := range map[string]string{"r1": "cisco_iosxe", "old": "cisco_iosxe", "vy": "vyos"} {
+		if h, ok := inv.Host(name); !ok || h.Platform() != want {
+			t.Errorf("%s: platform %q, want %q", name, h.Platform(), want)
+		}
+	}
+	out := w.String()
+	for _, want := range []string{
+		`warning: netbox: platform slug "vyos" of 1 host (vy) maps to no platform norn knows and has no backup profile: map it with -netbox-platforms (vyos=cisco_iosxe, for example)`,
+		`warning: netbox: 1 host without any IP address in NetBox (no primary IPv4/IPv6, no OOB IP): noip`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if got, want := netboxLabel(srv.URL, rep), "NetBox "+srv.URL+"; 1 host with an unknown platform, 1 host without an IP address"; got != want {
+		t.Errorf("label %q, want %q", got, want)
+	}
+}
+
+// Errors of the NetBox load name the flag at fault, not a Go field.
+func TestNetBoxErrorsNameFlags(t *testing.T) {
+	o := &netboxOptions{url: "http://127.0.0.1:1", tokenFile: filepath.Join(t.TempDir(), "missing"), timeout: time.Second}
+	_, _, err := loadNetBoxReport(context.Background(), o, zerolog.Nop(), nil)
+	if err == nil || !strings.Contains(err.Error(), "netbox: -netbox-token-file: open ") || strings.Contains(err.Error(), "Config.") {
+		t.Errorf("token file: %v", err)
+	}
+	o = &netboxOptions{url: "ftp://netbox", timeout: time.Second}
+	_, _, err = loadNetBoxReport(context.Background(), o, zerolog.Nop(), nil)
+	if err == nil || !strings.Contains(err.Error(), `-netbox-url "ftp://netbox": scheme must be http or https`) {
+		t.Errorf("url: %v", err)
+	}
+	for _, c := range []struct{ args, want string }{
+		{"-netbox-url http://nb -netbox-timeout 0s", "-netbox-timeout 0s: want more than 0"},
+		{"-netbox-url http://nb -netbox-retries -1", "-netbox-retries -1: want 0 or more"},
+	} {
+		var stderr bytes.Buffer
+		if _, err := parseFlags(strings.Fields(c.args), &stderr); err == nil || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%s: %v\n%s", c.args, err, stderr.String())
+		}
+	}
+	var stderr bytes.Buffer
+	o2, err := parseFlags([]string{"-netbox-url", "http://nb"}, &stderr)
+	if err != nil || o2.netbox.timeout != 60*time.Second || o2.netbox.retries != 3 {
+		t.Errorf("defaults: %+v %v %s", o2, err, stderr.String())
+	}
+}
