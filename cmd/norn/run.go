@@ -24,6 +24,7 @@ import (
 	"github.com/gonorn/norn/runner"
 	"github.com/gonorn/norn/tasks"
 	"github.com/gonorn/norn/tasks/backup"
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
 
 // Exit statuses.
@@ -156,11 +157,15 @@ func (j *job) run(ctx context.Context) int {
 		defer os.RemoveAll(tmp)
 		storeDir = tmp
 	}
-	store, err := backup.OpenStore(backup.StoreConfig{Dir: storeDir})
+	store, err := gitstore.Open(gitstore.Config{Dir: storeDir})
 	if err != nil {
 		return j.fail("-out %s: %v", o.out, err)
 	}
-	bk, err := backup.New(backup.Config{Store: store, Redact: o.redact})
+	task, err := backup.New(backup.Config{Store: store, Redact: o.redact})
+	if err != nil {
+		return j.fail("%v", err)
+	}
+	rec, err := backup.NewRecorder(backup.RecorderConfig{Store: store, DryRun: o.dryRun})
 	if err != nil {
 		return j.fail("%v", err)
 	}
@@ -230,14 +235,13 @@ func (j *job) run(ctx context.Context) int {
 		return j.fail("-filter %q selects none of the %d hosts of %s", o.filter, inv.Len(), invLabel)
 	}
 	if o.onlyFailed {
-		known := len(store.Statuses())
-		if known == 0 {
-			return j.fail("-only-failed: the store %s has no status yet; run once without -only-failed", o.out)
-		}
-		sel = sel.Filter(onlyFailedFilter(store, time.Now(), o.stale))
+		// Resumes from what is on disk: a host without a committed configuration (never backed
+		// up, or its run was killed before the commit) needs a backup too.
+		need := store.NeedsBackup(time.Now(), o.stale)
+		sel = sel.Filter(func(h *inventory.Host) bool { return need(h.Name) })
 		if len(sel.Hosts()) == 0 {
-			fmt.Fprintf(j.info, "nothing to do: no selected host failed or went %s without a backup (status of %d hosts in %s)\n",
-				o.stale, known, o.out)
+			fmt.Fprintf(j.info, "nothing to do: every selected host has a good backup from the last %s (status of %d hosts in %s)\n",
+				o.stale, len(store.Statuses()), o.out)
 			return exitOK
 		}
 	}
@@ -252,21 +256,18 @@ func (j *job) run(ctx context.Context) int {
 
 	t := newTally(hosts, o.json)
 	runStart := time.Now()
-	for res := range sel.Stream(ctx, "backup", bk.Task, runner.DryRun(o.dryRun)) {
-		if res.Err != nil {
-			// Hosts that never reached the task (not run, breaker open) get their status too.
-			bk.RecordResult(res)
-		}
+	for res := range sel.Stream(ctx, "backup", task, runner.DryRun(o.dryRun)) {
+		rec.Record(res) // every host, those that never reached the task (not run, breaker open) too
 		t.add(res)
 	}
 	t.elapsed = time.Since(runStart)
 	interrupted := ctx.Err() != nil
 
-	var commit backup.CommitInfo
+	var commit gitstore.CommitInfo
 	var commitErr error
 	if !o.dryRun {
 		// Commit what finished even when the run was interrupted: those backups are good.
-		commit, commitErr = bk.Commit(context.WithoutCancel(ctx))
+		commit, commitErr = rec.Commit(context.WithoutCancel(ctx))
 	}
 	rep := report{
 		o: o, inventory: invLabel, tally: t, commit: commit, commitErr: commitErr,
@@ -298,20 +299,7 @@ func (j *job) run(ctx context.Context) int {
 	return exitOK
 }
 
-// onlyFailedFilter selects the hosts the store knows whose last attempt failed, or whose last
-// good backup is older than maxAge.
-func onlyFailedFilter(store *backup.Store, now time.Time, maxAge time.Duration) inventory.Filter {
-	stale := store.Stale(now, maxAge)
-	names := make([]string, len(stale))
-	for i, st := range stale {
-		names[i] = st.Host
-	}
-	return inventory.Or(store.OnlyFailed(), inventory.Names(names...))
-}
-
-func storeStatusPath(out string) string {
-	return strings.TrimSuffix(out, "/") + "/" + backup.StatusFile
-}
+func storeStatusPath(out string) string { return gitstore.StatusPath(out) }
 
 // newLogger returns the program's logger: zerolog's console writer on stderr (colours only on a
 // terminal), debug level with -v, errors only otherwise (the summary reports every failed host).
