@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -28,6 +29,7 @@ import (
 	"github.com/gonorn/norn/hooks/webhook"
 	"github.com/gonorn/norn/inventory_plugins/netbox/netboxtest"
 	"github.com/gonorn/norn/tasks/backup"
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -115,7 +117,7 @@ func commits(t *testing.T, dir string) []*object.Commit {
 }
 
 func configFile(f *fixture, host string) string {
-	return filepath.Join(f.out, backup.ConfigsDir, backup.FileName(host))
+	return filepath.Join(f.out, gitstore.ConfigsDir, gitstore.FileName(host))
 }
 
 func mustMatch(t *testing.T, what, pattern, s string) {
@@ -188,7 +190,7 @@ func TestFaultsThenNoChange(t *testing.T) {
 		}
 		noSecrets(t, "stored configuration of "+name, string(b))
 	}
-	status, err := os.ReadFile(filepath.Join(f.out, backup.StatusFile))
+	status, err := os.ReadFile(gitstore.StatusPath(f.out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,6 +206,13 @@ func TestFaultsThenNoChange(t *testing.T) {
 	mustMatch(t, "second run", `(?m)^  commit +no changes$`, out)
 	if n := len(commits(t, f.out)); n != 1 {
 		t.Errorf("%d commits after an unchanged run, want 1", n)
+	}
+	// Run state (the hosts' status changed with the run) stays out of the tracked tree.
+	if _, err := exec.LookPath("git"); err == nil {
+		out, err := exec.Command("git", "-C", f.out, "status", "--porcelain", "--ignored").CombinedOutput()
+		if err != nil || len(out) != 0 {
+			t.Errorf("git status in the backup repository after an unchanged run: %v\n%s", err, out)
+		}
 	}
 }
 
@@ -315,11 +324,12 @@ func TestOnlyFailedAcrossRestarts(t *testing.T) {
 		2: devsim.FaultRejectAuth,
 		8: devsim.FaultTruncateConfig, // arista_eos: no "end" at the end
 	})
-	if code, out, _ := f.run(t, "-only-failed"); code != exitUsage {
-		t.Errorf("-only-failed on an empty store: exit %d, want 2\n%s", code, out)
-	}
-	if code, out, errOut := f.run(t); code != exitFailed {
+	// On an empty store (a first run, or one killed before its commit) every host needs a
+	// backup: -only-failed resumes from what is stored.
+	if code, out, errOut := f.run(t, "-only-failed", "-json"); code != exitFailed {
 		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
+	} else if doc := decodeJSON(t, out); doc.Summary.Hosts != 10 {
+		t.Fatalf("-only-failed on an empty store took %d hosts, want all 10", doc.Summary.Hosts)
 	}
 	// The device's credentials are fixed; the truncation stays.
 	dev, _ := f.fleet.Device(f.names[2])
@@ -338,7 +348,7 @@ func TestOnlyFailedAcrossRestarts(t *testing.T) {
 	}
 
 	// A new process reads the status: two consecutive failures for the truncated device.
-	store, err := backup.Open(f.out)
+	store, err := gitstore.Open(gitstore.Config{Dir: f.out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +411,7 @@ func TestInterrupt(t *testing.T) {
 	if len(cs) != 1 {
 		t.Fatalf("%d commits, want 1 keeping the finished backups", len(cs))
 	}
-	entries, err := os.ReadDir(filepath.Join(f.out, backup.ConfigsDir))
+	entries, err := os.ReadDir(filepath.Join(f.out, gitstore.ConfigsDir))
 	if err != nil {
 		t.Fatal(err)
 	}

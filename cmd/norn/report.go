@@ -11,7 +11,7 @@ import (
 
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/tasks"
-	"github.com/gonorn/norn/tasks/backup"
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
 
 // failure is one host that did not get backed up, and why.
@@ -141,7 +141,7 @@ type report struct {
 	o           *options
 	inventory   string
 	tally       *tally
-	commit      backup.CommitInfo
+	commit      gitstore.CommitInfo
 	commitErr   error
 	interrupted bool
 	stale       int
@@ -266,16 +266,16 @@ func (rp *report) writeHosts(w io.Writer, title string, list []failure) {
 
 // jsonReport is the -json document.
 type jsonReport struct {
-	Inventory   string             `json:"inventory"`
-	Out         string             `json:"out"`
-	DryRun      bool               `json:"dry_run"`
-	Interrupted bool               `json:"interrupted"`
-	Summary     jsonSummary        `json:"summary"`
-	Commit      *backup.CommitInfo `json:"commit"`
-	CommitError string             `json:"commit_error,omitempty"`
-	Failed      []failure          `json:"failed"`
-	NotRun      []failure          `json:"not_run"`
-	Results     []json.RawMessage  `json:"results"`
+	Inventory   string               `json:"inventory"`
+	Out         string               `json:"out"`
+	DryRun      bool                 `json:"dry_run"`
+	Interrupted bool                 `json:"interrupted"`
+	Summary     jsonSummary          `json:"summary"`
+	Commit      *gitstore.CommitInfo `json:"commit"`
+	CommitError string               `json:"commit_error,omitempty"`
+	Failed      []failure            `json:"failed"`
+	NotRun      []failure            `json:"not_run"`
+	Results     []json.RawMessage    `json:"results"`
 }
 
 type jsonSummary struct {

@@ -21,14 +21,31 @@ import (
 
 	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/hooks/internal/queue"
-	"github.com/gonorn/norn/hooks/internal/redact"
 	"github.com/gonorn/norn/internal/retry"
 	"github.com/gonorn/norn/inventory"
+	"github.com/gonorn/norn/redact"
 	"github.com/gonorn/norn/tasks"
 )
 
 // DefaultAlertName is the alertname label of the alerts, unless Config.AlertName is set.
 const DefaultAlertName = "NornTaskFailed"
+
+// DefaultSetupAlertName is the alertname label of the run-level alert SetupFailed raises,
+// unless Config.SetupAlertName is set.
+const DefaultSetupAlertName = "NornSetupFailed"
+
+// ClassSetup is the error_class label of the alert SetupFailed raises.
+const ClassSetup tasks.Class = "setup"
+
+// Failure is what an earlier process may have left firing for a host (see Config.MayBeFiring):
+// its alert's error class and, for tasks.ClassBreakerOpen, the class of the failures that
+// opened the breaker.
+type Failure struct {
+	// Class is the error_class of the host's last failure.
+	Class tasks.Class
+	// BreakerCause is the breaker_cause of a ClassBreakerOpen failure (e.g. "authentication").
+	BreakerCause tasks.Class
+}
 
 // Config configures a Hook. Zero fields take the documented defaults; New validates it.
 type Config struct {
@@ -38,16 +55,24 @@ type Config struct {
 	URL string
 	// AlertName is the alertname label. Default DefaultAlertName ("NornTaskFailed").
 	AlertName string
+	// SetupAlertName is the alertname label of the run-level alert raised by SetupFailed.
+	// Default DefaultSetupAlertName ("NornSetupFailed").
+	SetupAlertName string
 	// DataLabels are host data keys (looked up with Host.Get, through groups and defaults) added
 	// as labels, e.g. "site", "role", "tenant". A key with characters a label name cannot hold
 	// is turned into one ("site.name" -> "site_name"). Keys naming a secret are refused.
 	// A host without the key gets no such label. Default none.
 	DataLabels []string
-	// Labels are added to every alert, e.g. {"severity": "warning", "team": "netops"}.
-	// They may not override alertname, host, task, platform or a data label. Default none.
+	// Labels are added to every alert, e.g. {"team": "netops"}. They may not override
+	// alertname, host, task, platform, error_class, breaker_cause or a data label. A "severity"
+	// here replaces the default of the host alerts ("warning"); the setup alert is "critical".
+	// Default none.
 	Labels map[string]string
-	// Annotations are added to every alert, e.g. {"runbook_url": "https://..."}. Default none.
+	// Annotations are added to every alert. Default none.
 	Annotations map[string]string
+	// RunbookURL is the alerts' runbook_url annotation (what to do about a failed backup).
+	// Default none.
+	RunbookURL string
 	// GeneratorURL is the alerts' generatorURL (a link to the job's dashboard or logs).
 	// Default none.
 	GeneratorURL string
@@ -58,13 +83,20 @@ type Config struct {
 	// Expire, when set, is sent as each firing alert's end (endsAt = now + Expire, moved on every
 	// re-send): Alertmanager resolves an alert that stops being re-sent after Expire rather than
 	// its resolve_timeout. Batch programs run from cron set it beyond their interval (e.g. 2h for
-	// an hourly backup), so an alert outlives the process that raised it. Must exceed
-	// ResendInterval. Default 0: endsAt is not sent.
+	// an hourly backup; norn backup uses twice -stale), so the alert of a host that keeps failing
+	// stays firing from one run to the next until the host succeeds. Must exceed
+	// ResendInterval. Default 0: endsAt is not sent (Alertmanager resolves the alert
+	// resolve_timeout, 5m by default, after the process stops re-sending it).
 	Expire time.Duration
-	// ResolveOnlyFired makes TaskOK resolve only the alerts this Hook raised. Default false:
-	// every host whose task succeeds sends a resolve, so an alert raised by an earlier process
-	// (the previous cron run) is cleared.
-	ResolveOnlyFired bool
+	// MayBeFiring reports whether an earlier process (the previous cron run) may have left the
+	// host's alert firing, and with which error class: for a backup, whether the host's last
+	// attempt failed, from the store's status. A host that succeeds is resolved only when this
+	// Hook raised its alert or MayBeFiring says so, so a run over 10,000 healthy hosts posts no
+	// resolve; a host that fails with another class than before also resolves the earlier alert
+	// (error_class is a label: a new class is a new alert). It is called from the runner's
+	// workers and must be safe for concurrent use. Default nil: only the alerts this Hook raised
+	// are resolved.
+	MayBeFiring func(host string) (Failure, bool)
 	// IgnoreClasses are error classes that raise no alert. Default (nil): tasks.ClassCanceled
 	// and tasks.ClassNotRun (a run cancelled by its operator is not a device failure). An empty,
 	// non-nil slice ignores none.
@@ -114,7 +146,7 @@ type Stats struct {
 }
 
 // Hook raises and resolves Alertmanager alerts. It implements hooks.TaskFailedHook,
-// hooks.TaskOKHook and hooks.RunEndHook. Create it with New; Close it when the program ends.
+// hooks.TaskOKHook, hooks.RunStartHook, hooks.RunEndHook and hooks.BreakerHook. Create it with New; Close it when the program ends.
 type Hook struct {
 	cfg        Config
 	endpoint   string
@@ -123,8 +155,13 @@ type Hook struct {
 	ignore     map[tasks.Class]bool
 	q          *queue.Queue[alert]
 
-	mu     sync.Mutex
-	firing map[string]*alert
+	mu       sync.Mutex
+	firing   map[string]*alert
+	earlier  map[string]bool        // keys whose earlier-run alert was dealt with
+	breakers map[string]tasks.Class // breaker name -> class of the failure that opened it
+
+	lostMu sync.Mutex        // not mu: the queue reports drops from Enqueue, called with mu held
+	lost   map[string]string // host -> why its last undelivered alert was lost
 
 	stop chan struct{}
 	done chan struct{}
@@ -142,13 +179,14 @@ type alert struct {
 	GeneratorURL string            `json:"generatorURL,omitempty"`
 
 	key     string
+	host    string
 	started time.Time
 }
 
 var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
-// builtin labels every alert has.
-var builtin = []string{"alertname", "host", "task", "platform"}
+// builtin labels the hook sets.
+var builtin = []string{"alertname", "host", "task", "platform", "error_class", "breaker_cause"}
 
 // New validates cfg and starts the hook's delivery workers and re-send loop.
 func New(cfg Config) (*Hook, error) {
@@ -173,6 +211,9 @@ func New(cfg Config) (*Hook, error) {
 	}
 	if cfg.AlertName == "" {
 		cfg.AlertName = DefaultAlertName
+	}
+	if cfg.SetupAlertName == "" {
+		cfg.SetupAlertName = DefaultSetupAlertName
 	}
 	if cfg.ResendInterval <= 0 {
 		cfg.ResendInterval = time.Minute
@@ -201,7 +242,8 @@ func New(cfg Config) (*Hook, error) {
 	if cfg.now == nil {
 		cfg.now = time.Now
 	}
-	h := &Hook{cfg: cfg, firing: map[string]*alert{}, stop: make(chan struct{}), done: make(chan struct{})}
+	h := &Hook{cfg: cfg, firing: map[string]*alert{}, earlier: map[string]bool{}, breakers: map[string]tasks.Class{},
+		lost: map[string]string{}, stop: make(chan struct{}), done: make(chan struct{})}
 	h.endpoint = strings.TrimSuffix(u.String(), "/") + "/api/v2/alerts"
 	h.shown = redact.URL(h.endpoint, true)
 
@@ -255,7 +297,7 @@ func New(cfg Config) (*Hook, error) {
 		Logger:    cfg.Logger.With().Str("url", h.shown).Logger(),
 		Sleep:     cfg.sleep,
 		Now:       cfg.now,
-	}, h.post, queue.Options[alert]{Key: func(a alert) string { return a.key }})
+	}, h.post, queue.Options[alert]{Key: func(a alert) string { return a.key }, Lost: h.recordLost})
 	go h.resendLoop()
 	return h, nil
 }
@@ -331,14 +373,19 @@ func (h *Hook) eventTime(e *hooks.Event) time.Time {
 	return h.cfg.now()
 }
 
-// labels builds an alert's labels for a host.
-func (h *Hook) labels(host *inventory.Host, hostname, task string, r *redact.Redactor) map[string]string {
-	l := make(map[string]string, len(builtin)+len(h.dataLabels)+len(h.cfg.Labels))
+// labels builds the labels of a host's alert for failure f.
+func (h *Hook) labels(host *inventory.Host, hostname, task string, f Failure, r *redact.Redactor) map[string]string {
+	l := make(map[string]string, len(builtin)+len(h.dataLabels)+len(h.cfg.Labels)+1)
+	l["severity"] = "warning"
 	maps.Copy(l, h.cfg.Labels)
 	l["alertname"] = h.cfg.AlertName
 	l["host"] = hostname
 	if task != "" {
 		l["task"] = task
+	}
+	l["error_class"] = string(f.Class)
+	if f.Class == tasks.ClassBreakerOpen && f.BreakerCause != "" {
+		l["breaker_cause"] = string(f.BreakerCause)
 	}
 	if host != nil {
 		if p := host.Platform(); p != "" {
@@ -397,14 +444,16 @@ func (h *Hook) TaskFailed(_ context.Context, e *hooks.Event) {
 	r := redact.Host(e.Host)
 	msg := "task failed"
 	if err != nil {
-		msg = truncate(strings.ToValidUTF8(r.String(err.Error()), "\uFFFD"), h.cfg.MessageLimit)
+		msg = truncate(strings.ToValidUTF8(r.String(describe(err.Error(), host)), "\uFFFD"), h.cfg.MessageLimit)
 	}
 	now := h.eventTime(e)
-	ann := make(map[string]string, 6+len(h.cfg.Annotations))
-	maps.Copy(ann, h.cfg.Annotations)
+	f := Failure{Class: class}
+	if class == tasks.ClassBreakerOpen {
+		f.BreakerCause = h.breakerCause(err)
+	}
+	ann := h.annotations(len(h.cfg.Annotations) + 6)
 	ann["summary"] = fmt.Sprintf("norn task %s failed on %s (%s)", task, host, class)
 	ann["description"] = msg
-	ann["error_class"] = string(class)
 	if attempts > 0 {
 		ann["attempts"] = strconv.Itoa(attempts)
 	}
@@ -414,52 +463,220 @@ func (h *Hook) TaskFailed(_ context.Context, e *hooks.Event) {
 	if e.Run != nil && e.Run.ID != "" {
 		ann["run_id"] = e.Run.ID
 	}
+	key := alertKey(task, host)
 	a := &alert{
-		Labels:       h.labels(e.Host, host, task, r),
+		Labels:       h.labels(e.Host, host, task, f, r),
 		Annotations:  ann,
 		GeneratorURL: h.cfg.GeneratorURL,
-		key:          alertKey(task, host),
+		key:          key,
+		host:         host,
 		started:      now,
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if old, ok := h.firing[a.key]; ok && old.started.Before(now) {
+	old, ok := h.firing[key]
+	if ok && old.started.Before(now) && maps.Equal(old.Labels, a.Labels) {
 		a.started = old.started
+	}
+	if ok && !maps.Equal(old.Labels, a.Labels) {
+		h.enqueueResolve(old, now) // another class: that alert ends, this one starts
+	}
+	if prev, ok := h.earlierAlert(e.Host, host, task, key, r); ok && !maps.Equal(prev.Labels, a.Labels) {
+		h.enqueueResolve(prev, now)
 	}
 	a.StartsAt = formatTime(a.started)
 	if h.cfg.Expire > 0 {
 		a.EndsAt = formatTime(h.cfg.now().Add(h.cfg.Expire))
 	}
-	h.firing[a.key] = a
+	h.firing[key] = a
 	h.q.Enqueue(*a)
 }
 
-// TaskOK resolves the alert of the event's host and task (see Config.ResolveOnlyFired). It
-// never blocks.
+// annotations returns a new annotation map holding Config.Annotations and RunbookURL.
+func (h *Hook) annotations(size int) map[string]string {
+	ann := make(map[string]string, size)
+	maps.Copy(ann, h.cfg.Annotations)
+	if h.cfg.RunbookURL != "" {
+		ann["runbook_url"] = h.cfg.RunbookURL
+	}
+	return ann
+}
+
+// earlierAlert returns, once per key, the alert an earlier process may have left firing for the
+// host (Config.MayBeFiring). h.mu is held.
+func (h *Hook) earlierAlert(ih *inventory.Host, host, task, key string, r *redact.Redactor) (*alert, bool) {
+	if h.cfg.MayBeFiring == nil || h.earlier[key] {
+		return nil, false
+	}
+	h.earlier[key] = true
+	f, ok := h.cfg.MayBeFiring(host)
+	if !ok || f.Class == "" || h.ignore[f.Class] {
+		return nil, false
+	}
+	return &alert{Labels: h.labels(ih, host, task, f, r), key: key, host: host}, true
+}
+
+// enqueueResolve queues the resolve of a (its labels, ended at now). h.mu is held.
+func (h *Hook) enqueueResolve(a *alert, now time.Time) {
+	res := alert{Labels: a.Labels, Annotations: a.Annotations, GeneratorURL: h.cfg.GeneratorURL,
+		EndsAt: formatTime(now), key: a.key, host: a.host}
+	res.StartsAt = res.EndsAt
+	if !a.started.IsZero() && a.started.Before(now) {
+		res.StartsAt = formatTime(a.started)
+	}
+	h.q.Enqueue(res)
+}
+
+// describe removes from an error message what the alert's labels already say: the host's name
+// and address ("host r1 (10.0.0.1:22): ", a leading "r1: ").
+func describe(msg, host string) string {
+	if host == "" {
+		return msg
+	}
+	q := regexp.QuoteMeta(host)
+	re := regexp.MustCompile(`(?:^` + q + `: |\bhost ` + q + `(?: \([^()]*\))?(?:: | |$))`)
+	out := strings.TrimSpace(re.ReplaceAllString(msg, ""))
+	if out == "" {
+		return msg
+	}
+	return out
+}
+
+// breakerCause returns the class of the failures that opened the breaker err names (learnt from
+// BreakerStateChange), or "" when not known.
+func (h *Hook) breakerCause(err error) tasks.Class {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.breakers) == 1 {
+		for _, c := range h.breakers {
+			return c
+		}
+	}
+	msg := err.Error()
+	for name, c := range h.breakers {
+		if strings.Contains(msg, strconv.Quote(name)) {
+			return c
+		}
+	}
+	return ""
+}
+
+// BreakerStateChange remembers why a breaker opened, for the breaker_cause label of the
+// alerts of the hosts it then skips.
+func (h *Hook) BreakerStateChange(_ context.Context, e *hooks.BreakerEvent) {
+	if e.To != "open" || e.Err == nil {
+		return
+	}
+	c := tasks.Classify(e.Err)
+	if c == tasks.ClassNone {
+		c = tasks.ClassTask
+	}
+	h.mu.Lock()
+	h.breakers[e.Name] = c
+	h.mu.Unlock()
+}
+
+// TaskOK resolves the alert of the event's host and task when this Hook raised it or an earlier
+// process may have (Config.MayBeFiring). It never blocks.
 func (h *Hook) TaskOK(_ context.Context, e *hooks.Event) {
 	host, task := hostName(e), taskName(e)
 	key := alertKey(task, host)
 	now := h.eventTime(e)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	old, ok := h.firing[key]
-	delete(h.firing, key)
-	if !ok && h.cfg.ResolveOnlyFired {
+	if old, ok := h.firing[key]; ok {
+		delete(h.firing, key)
+		h.enqueueResolve(old, now)
+	}
+	if prev, ok := h.earlierAlert(e.Host, host, task, key, redact.Host(e.Host)); ok {
+		prev.Annotations = map[string]string{"summary": fmt.Sprintf("norn task %s succeeded on %s", task, host)}
+		h.enqueueResolve(prev, now)
+	}
+}
+
+// SetupFailed raises the run-level alert of task (alertname Config.SetupAlertName, error_class
+// "setup", severity "critical"): the run could not start (inventory not loaded, NetBox refused
+// the token, the backup repository unusable), so no host alert can say it. It stays firing like
+// a host's (Config.Expire) until a run of task starts (RunStart resolves it). It never blocks.
+func (h *Hook) SetupFailed(_ context.Context, task string, err error) {
+	msg := "setup failed"
+	if err != nil {
+		msg = truncate(strings.ToValidUTF8(redact.Host(nil).String(err.Error()), "\uFFFD"), h.cfg.MessageLimit)
+	}
+	now := h.cfg.now()
+	a := &alert{
+		Labels:       h.setupLabels(task),
+		Annotations:  h.annotations(len(h.cfg.Annotations) + 3),
+		GeneratorURL: h.cfg.GeneratorURL,
+		key:          alertKey(task, "\x00setup"),
+		started:      now,
+	}
+	a.Annotations["summary"] = fmt.Sprintf("norn task %s could not start: no host was attempted", task)
+	a.Annotations["description"] = msg
+	a.StartsAt = formatTime(now)
+	if h.cfg.Expire > 0 {
+		a.EndsAt = formatTime(now.Add(h.cfg.Expire))
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if old, ok := h.firing[a.key]; ok {
+		a.started, a.StartsAt = old.started, old.StartsAt
+	}
+	h.firing[a.key] = a
+	h.q.Enqueue(*a)
+}
+
+func (h *Hook) setupLabels(task string) map[string]string {
+	l := make(map[string]string, len(h.cfg.Labels)+4)
+	maps.Copy(l, h.cfg.Labels)
+	l["alertname"] = h.cfg.SetupAlertName
+	l["task"] = task
+	l["error_class"] = string(ClassSetup)
+	l["severity"] = "critical"
+	return l
+}
+
+// RunStart resolves the run's task's setup alert (SetupFailed): the run got past its setup.
+// One resolve per run, posted whether or not an earlier process raised it.
+func (h *Hook) RunStart(_ context.Context, e *hooks.RunEvent) {
+	if e.Run == nil {
 		return
 	}
-	a := alert{key: key, GeneratorURL: h.cfg.GeneratorURL, EndsAt: formatTime(now)}
-	if ok {
-		a.Labels, a.Annotations = old.Labels, old.Annotations
-		a.StartsAt = old.StartsAt
-		if !old.started.Before(now) {
-			a.StartsAt = a.EndsAt
-		}
-	} else {
-		a.Labels = h.labels(e.Host, host, task, redact.Host(e.Host))
-		a.Annotations = map[string]string{"summary": fmt.Sprintf("norn task %s succeeded on %s", task, host)}
-		a.StartsAt = a.EndsAt
+	now := e.Time
+	if now.IsZero() {
+		now = h.cfg.now()
 	}
-	h.q.Enqueue(a)
+	key := alertKey(e.Run.Task, "\x00setup")
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	a, ok := h.firing[key]
+	delete(h.firing, key)
+	if !ok {
+		a = &alert{Labels: h.setupLabels(e.Run.Task), key: key}
+	}
+	h.enqueueResolve(a, now)
+}
+
+// recordLost remembers the hosts whose alerts were lost (Undelivered).
+func (h *Hook) recordLost(items []alert, why string) {
+	h.lostMu.Lock()
+	defer h.lostMu.Unlock()
+	for _, a := range items {
+		name := a.host
+		if name == "" {
+			name = a.Labels["alertname"] // the setup alert
+		}
+		h.lost[name] = why
+	}
+}
+
+// Undelivered returns, sorted, the hosts (and, for the setup alert, its alertname) whose alert
+// or resolve was dropped (queue full) or given up (Alertmanager down past RetryFor, a refused
+// post, still queued at Close). Stats counts them; this names them.
+func (h *Hook) Undelivered() []string {
+	h.lostMu.Lock()
+	defer h.lostMu.Unlock()
+	return slices.Sorted(maps.Keys(h.lost))
 }
 
 // RunEnd posts what is queued, within ctx's deadline; alerts left undelivered are logged and
@@ -530,4 +747,6 @@ var (
 	_ hooks.TaskFailedHook = (*Hook)(nil)
 	_ hooks.TaskOKHook     = (*Hook)(nil)
 	_ hooks.RunEndHook     = (*Hook)(nil)
+	_ hooks.RunStartHook   = (*Hook)(nil)
+	_ hooks.BreakerHook    = (*Hook)(nil)
 )

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
+	"github.com/gonorn/norn/connection"
 	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/hooks/internal/hooktest"
 	"github.com/gonorn/norn/inventory"
@@ -163,11 +164,11 @@ func TestFiringAlertLabelsAndAnnotations(t *testing.T) {
 	}
 	a := got[0]
 	wantLabels := map[string]string{"alertname": "NornTaskFailed", "host": "r0", "task": "backup",
-		"platform": "cisco_iosxe", "site": "ams1", "role": "edge", "severity": "warning"}
+		"platform": "cisco_iosxe", "site": "ams1", "role": "edge", "severity": "warning", "error_class": "timeout"}
 	if fmt.Sprint(a.Labels) != fmt.Sprint(wantLabels) {
 		t.Errorf("labels = %v, want %v", a.Labels, wantLabels)
 	}
-	if a.Annotations["error_class"] != "timeout" || a.Annotations["attempts"] != "3" ||
+	if a.Annotations["attempts"] != "3" ||
 		a.Annotations["duration"] != "1.5s" || a.Annotations["run_id"] != "run-1" ||
 		a.Annotations["runbook_url"] != "https://wiki.example/backup" ||
 		a.Annotations["summary"] != "norn task backup failed on r0 (timeout)" {
@@ -226,26 +227,77 @@ func TestResolveSameLabels(t *testing.T) {
 }
 
 func TestResolveUnknownAlert(t *testing.T) {
-	hs := fleet(1)
+	hs := fleet(3)
 	t0 := time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC)
-	t.Run("default resolves", func(t *testing.T) {
+	t.Run("default resolves only what it raised", func(t *testing.T) {
 		rcv := newReceiver(t)
 		h := newHook(t, Config{URL: rcv.url()})
 		h.TaskOK(context.Background(), ok(hs[0], t0))
 		flush(t, h)
-		got := rcv.alerts()
-		if len(got) != 1 || got[0].EndsAt != "2025-05-01T10:00:00Z" || got[0].StartsAt != got[0].EndsAt ||
-			got[0].Labels["host"] != "r0" || got[0].Labels["alertname"] != "NornTaskFailed" {
-			t.Fatalf("resolve = %+v", got)
-		}
-	})
-	t.Run("ResolveOnlyFired", func(t *testing.T) {
-		rcv := newReceiver(t)
-		h := newHook(t, Config{URL: rcv.url(), ResolveOnlyFired: true})
-		h.TaskOK(context.Background(), ok(hs[0], t0))
-		flush(t, h)
 		if n := len(rcv.alerts()); n != 0 {
 			t.Fatalf("posted %d alerts, want none", n)
+		}
+	})
+	t.Run("MayBeFiring", func(t *testing.T) {
+		rcv := newReceiver(t)
+		var asked sync.Map
+		h := newHook(t, Config{URL: rcv.url(), MayBeFiring: func(host string) (Failure, bool) {
+			asked.Store(host, true)
+			switch host {
+			case "r1":
+				return Failure{Class: tasks.ClassTimeout}, true
+			case "r2":
+				return Failure{Class: tasks.ClassBreakerOpen, BreakerCause: tasks.ClassAuthentication}, true
+			}
+			return Failure{}, false
+		}})
+		for _, host := range hs {
+			h.TaskOK(context.Background(), ok(host, t0))
+			h.TaskOK(context.Background(), ok(host, t0.Add(time.Hour))) // asked once per host
+		}
+		flush(t, h)
+		got := rcv.alerts()
+		if len(got) != 2 {
+			t.Fatalf("posted %d alerts, want the resolves of r1 and r2 only: %+v", len(got), got)
+		}
+		r1, r2 := got[0], got[1]
+		if r1.Labels["host"] == "r2" {
+			r1, r2 = r2, r1
+		}
+		if r1.Labels["host"] != "r1" || r1.Labels["error_class"] != "timeout" || r1.EndsAt != "2025-05-01T10:00:00Z" ||
+			r1.StartsAt != r1.EndsAt || r1.Labels["severity"] != "warning" || r1.Labels["platform"] != "cisco_iosxe" {
+			t.Errorf("r1 resolve = %+v", r1)
+		}
+		if r2.Labels["error_class"] != "breaker_open" || r2.Labels["breaker_cause"] != "authentication" {
+			t.Errorf("r2 resolve = %+v", r2)
+		}
+		for _, host := range []string{"r0", "r1", "r2"} {
+			if _, ok := asked.Load(host); !ok {
+				t.Errorf("MayBeFiring not asked about %s", host)
+			}
+		}
+	})
+	t.Run("another class resolves the earlier alert", func(t *testing.T) {
+		rcv := newReceiver(t)
+		h := newHook(t, Config{URL: rcv.url(), MayBeFiring: func(string) (Failure, bool) {
+			return Failure{Class: tasks.ClassTimeout}, true
+		}})
+		h.TaskFailed(context.Background(), failed(hs[0], fmt.Errorf("login: %w", connection.ErrAuthentication), t0))
+		h.TaskFailed(context.Background(), failed(hs[1], fmt.Errorf("dial: %w", context.DeadlineExceeded), t0))
+		flush(t, h)
+		got := rcv.alerts()
+		if len(got) != 3 {
+			t.Fatalf("posted %d alerts, want 3 (r0: resolve timeout, fire authentication; r1: fire timeout): %+v", len(got), got)
+		}
+		var r0 []postedAlert
+		for _, a := range got {
+			if a.Labels["host"] == "r0" {
+				r0 = append(r0, a)
+			}
+		}
+		if len(r0) != 2 || r0[0].Labels["error_class"] != "timeout" || r0[0].EndsAt != "2025-05-01T10:00:00Z" ||
+			r0[1].Labels["error_class"] != "authentication" || r0[1].EndsAt != "" {
+			t.Fatalf("r0 alerts = %+v", r0)
 		}
 	})
 }
@@ -268,7 +320,7 @@ func TestIgnoredClasses(t *testing.T) {
 	h2 := newHook(t, Config{URL: rcv2.url(), IgnoreClasses: []tasks.Class{}})
 	h2.TaskFailed(context.Background(), failed(hs[0], context.Canceled, time.Now()))
 	flush(t, h2)
-	if got := rcv2.alerts(); len(got) != 1 || got[0].Annotations["error_class"] != "canceled" {
+	if got := rcv2.alerts(); len(got) != 1 || got[0].Labels["error_class"] != "canceled" {
 		t.Fatalf("got %+v", got)
 	}
 }
@@ -503,4 +555,72 @@ func BenchmarkTaskFailed(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
 	_ = h.Close(ctx)
+}
+
+func TestSetupFailedAndRunStart(t *testing.T) {
+	rcv := newReceiver(t)
+	h := newHook(t, Config{URL: rcv.url(), Expire: 2 * time.Hour, Labels: map[string]string{"team": "netops"},
+		RunbookURL: "https://wiki.example/norn"})
+	h.SetupFailed(context.Background(), "backup", errors.New("inventory hosts.yaml:3:5: unknown key \"hostnme\""))
+	flush(t, h)
+	if s := h.Stats(); s.Firing != 1 {
+		t.Fatalf("Stats = %+v, want the setup alert firing", s)
+	}
+	h.RunStart(context.Background(), &hooks.RunEvent{Run: run, Time: time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC)})
+	flush(t, h)
+	got := rcv.alerts()
+	if len(got) != 2 {
+		t.Fatalf("posted %d alerts, want the setup alert and its resolve: %+v", len(got), got)
+	}
+	fire, res := got[0], got[1]
+	want := map[string]string{"alertname": "NornSetupFailed", "task": "backup", "error_class": "setup", "severity": "critical", "team": "netops"}
+	if fmt.Sprint(fire.Labels) != fmt.Sprint(want) || fmt.Sprint(res.Labels) != fmt.Sprint(want) {
+		t.Errorf("labels %v / %v, want %v", fire.Labels, res.Labels, want)
+	}
+	if !strings.Contains(fire.Annotations["description"], "hosts.yaml:3:5") || fire.Annotations["runbook_url"] != "https://wiki.example/norn" ||
+		fire.EndsAt == "" {
+		t.Errorf("setup alert = %+v", fire)
+	}
+	if res.EndsAt != "2025-05-01T10:00:00Z" || h.Stats().Firing != 0 {
+		t.Errorf("resolve = %+v, stats %+v", res, h.Stats())
+	}
+}
+
+func TestBreakerCauseLabel(t *testing.T) {
+	rcv := newReceiver(t)
+	h := newHook(t, Config{URL: rcv.url()})
+	hs := fleet(2)
+	ctx := context.Background()
+	open := func(name string, err error) {
+		h.BreakerStateChange(ctx, &hooks.BreakerEvent{Name: name, From: "closed", To: "open", Err: err})
+	}
+	open("site=ams1", fmt.Errorf("login: %w", connection.ErrAuthentication))
+	open("site=lon1", fmt.Errorf("dial: %w", context.DeadlineExceeded))
+	skipped := func(breaker string) error {
+		return tasks.WithClass(tasks.ClassBreakerOpen, fmt.Errorf("not attempted: circuit breaker %q is open", breaker))
+	}
+	h.TaskFailed(ctx, failed(hs[0], skipped("site=ams1"), time.Now()))
+	h.TaskFailed(ctx, failed(hs[1], skipped("site=lon1"), time.Now()))
+	flush(t, h)
+	got := map[string]string{}
+	for _, a := range rcv.alerts() {
+		got[a.Labels["host"]] = a.Labels["error_class"] + "/" + a.Labels["breaker_cause"]
+	}
+	if got["r0"] != "breaker_open/authentication" || got["r1"] != "breaker_open/timeout" {
+		t.Fatalf("class/cause by host = %v", got)
+	}
+}
+
+func TestDescribeDropsHostAndAddress(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`host r1: task "backup" timed out after 10s: connection: host r1 (127.0.0.1:2201) with plugin x: scrapli: host r1 (127.0.0.1:2201): open: context deadline exceeded`,
+			`task "backup" timed out after 10s: connection: with plugin x: scrapli: open: context deadline exceeded`},
+		{`r1: login refused`, `login refused`},
+		{`host r10: other host`, `host r10: other host`},
+		{`host r1`, `host r1`},
+	} {
+		if got := describe(tc.in, "r1"); got != tc.want {
+			t.Errorf("describe(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
 }

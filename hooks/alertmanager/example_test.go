@@ -29,7 +29,7 @@ func Example() {
 			if a.EndsAt != "" {
 				state = "resolved"
 			}
-			fmt.Println(r.URL.Path, state, a.Labels, a.Annotations["error_class"], a.Annotations["description"])
+			fmt.Println(r.URL.Path, state, a.Labels, a.Annotations["description"])
 		}
 	}))
 	defer am.Close()
@@ -37,7 +37,7 @@ func Example() {
 	hook, err := alertmanager.New(alertmanager.Config{
 		URL:        am.URL,
 		DataLabels: []string{"site"},
-		Labels:     map[string]string{"severity": "warning"},
+		Labels:     map[string]string{"team": "netops"},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -52,14 +52,14 @@ func Example() {
 
 	// The runner calls these; here they are called by hand.
 	hook.TaskFailed(ctx, &hooks.Event{Host: r1, Task: "backup", Time: time.Now(), Result: &tasks.Result{
-		Status: tasks.StatusFailed, Attempts: 2, Err: errors.New("login as admin/hunter2 refused"),
+		Status: tasks.StatusFailed, Attempts: 2, Err: errors.New("host r1 (10.0.0.1:22): login as admin/hunter2 refused"),
 	}})
 	_ = hook.Flush(ctx)
 	hook.TaskOK(ctx, &hooks.Event{Host: r1, Task: "backup", Time: time.Now(), Result: &tasks.Result{Status: tasks.StatusOK}})
 	_ = hook.Flush(ctx)
 	fmt.Printf("%+v\n", hook.Stats())
 	// Output:
-	// /api/v2/alerts firing map[alertname:NornTaskFailed host:r1 platform:cisco_iosxe severity:warning site:ams1 task:backup] task login as admin/<redacted> refused
-	// /api/v2/alerts resolved map[alertname:NornTaskFailed host:r1 platform:cisco_iosxe severity:warning site:ams1 task:backup] task login as admin/<redacted> refused
+	// /api/v2/alerts firing map[alertname:NornTaskFailed error_class:task host:r1 platform:cisco_iosxe severity:warning site:ams1 task:backup team:netops] login as admin/<redacted> refused
+	// /api/v2/alerts resolved map[alertname:NornTaskFailed error_class:task host:r1 platform:cisco_iosxe severity:warning site:ams1 task:backup team:netops] login as admin/<redacted> refused
 	// {Queued:0 Sent:2 Dropped:0 Failed:0 Retries:0 Firing:0}
 }

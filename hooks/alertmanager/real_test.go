@@ -20,7 +20,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/hooks/internal/hooktest"
+	"github.com/gonorn/norn/tasks"
 )
 
 // These tests run a real Alertmanager (Debian's prometheus-alertmanager, or an "alertmanager"
@@ -78,6 +81,12 @@ func (s *webhookSink) all() []notification {
 // startAlertmanager runs Alertmanager with a webhook receiver pointing at a local sink and
 // returns its base URL. The process is killed when the test ends.
 func startAlertmanager(t *testing.T) (string, *webhookSink) {
+	return startAlertmanagerWith(t, "5m", "")
+}
+
+// startAlertmanagerWith is startAlertmanager with a resolve_timeout and extra configuration
+// (inhibit_rules, ...) appended to the file.
+func startAlertmanagerWith(t *testing.T, resolveTimeout, extra string) (string, *webhookSink) {
 	bin := alertmanagerBinary(t)
 	sink := &webhookSink{}
 	sink.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -93,7 +102,7 @@ func startAlertmanager(t *testing.T) (string, *webhookSink) {
 
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`global:
-  resolve_timeout: 5m
+  resolve_timeout: %s
 route:
   receiver: norn-test
   group_by: [alertname]
@@ -105,7 +114,7 @@ receivers:
     webhook_configs:
       - url: %s/notify
         send_resolved: true
-`, sink.srv.URL)
+`, resolveTimeout, sink.srv.URL) + extra
 	cfgPath := filepath.Join(dir, "alertmanager.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -167,7 +176,12 @@ type gettableAlert struct {
 
 func activeAlerts(t *testing.T, base string) []gettableAlert {
 	t.Helper()
-	q := url.Values{"filter": {`alertname="NornTaskFailed"`}}
+	return queryAlerts(t, base, url.Values{"filter": {`alertname="NornTaskFailed"`}})
+}
+
+// queryAlerts is GET /api/v2/alerts with q, sorted by host.
+func queryAlerts(t *testing.T, base string, q url.Values) []gettableAlert {
+	t.Helper()
 	resp, err := http.Get(base + "/api/v2/alerts?" + q.Encode())
 	if err != nil {
 		t.Fatal(err)
@@ -216,11 +230,11 @@ func TestRealAlertmanager(t *testing.T) {
 	}
 	for i, a := range got {
 		want := map[string]string{"alertname": "NornTaskFailed", "host": fmt.Sprintf("r%d", i), "task": "backup",
-			"platform": "cisco_iosxe", "site": "ams1", "role": "edge", "severity": "warning"}
+			"platform": "cisco_iosxe", "site": "ams1", "role": "edge", "severity": "warning", "error_class": "timeout"}
 		if fmt.Sprint(a.Labels) != fmt.Sprint(want) {
 			t.Errorf("alert %d labels = %v, want %v", i, a.Labels, want)
 		}
-		if a.Status.State != "active" || a.Annotations["error_class"] != "timeout" || a.Annotations["attempts"] != "3" {
+		if a.Status.State != "active" || a.Labels["error_class"] != "timeout" || a.Annotations["attempts"] != "3" {
 			t.Errorf("alert %d state %q annotations %v", i, a.Status.State, a.Annotations)
 		}
 		if strings.Contains(a.Annotations["description"], "Pa55") {
@@ -281,5 +295,120 @@ func TestRealAlertmanagerRejects(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "400 Bad Request") {
 		t.Fatalf("log lacks the 400:\n%s", log)
+	}
+}
+
+// hostState returns the state of host's alert in Alertmanager ("active", "suppressed") and its
+// error_class, or "" when it has none (never raised, or resolved).
+func hostState(t *testing.T, base, host string) (state, class string) {
+	for _, a := range queryAlerts(t, base, url.Values{"filter": {`host="` + host + `"`}}) {
+		return a.Status.State, a.Labels["error_class"]
+	}
+	return "", ""
+}
+
+// TestRealAlertmanagerAcrossRuns plays three cron runs as three processes (three Hooks, each
+// closed at its run's end) against an Alertmanager whose resolve_timeout is 1s: r0 fails, fails
+// again, then succeeds. With Expire, r0's alert stays firing between the runs, long after the
+// resolve_timeout, until run 3 resolves it; r1, which never failed, is never posted. r2, raised
+// without Expire (the old behaviour), auto-resolves after resolve_timeout.
+func TestRealAlertmanagerAcrossRuns(t *testing.T) {
+	base, _ := startAlertmanagerWith(t, "1s", "")
+	hs := fleet(3)
+	ctx := context.Background()
+	failing := map[string]Failure{} // the store's status: last failure per host
+	var mu sync.Mutex
+	runOnce := func(r0Fails bool) Stats {
+		h := newHook(t, Config{URL: base, Expire: 4 * time.Second, ResendInterval: time.Second,
+			MayBeFiring: func(host string) (Failure, bool) {
+				mu.Lock()
+				defer mu.Unlock()
+				f, ok := failing[host]
+				return f, ok
+			}})
+		if r0Fails {
+			h.TaskFailed(ctx, failed(hs[0], fmt.Errorf("dial: %w", context.DeadlineExceeded), time.Now()))
+		} else {
+			h.TaskOK(ctx, ok(hs[0], time.Now()))
+		}
+		h.TaskOK(ctx, ok(hs[1], time.Now()))
+		flush(t, h)
+		closeCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := h.Close(closeCtx); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if r0Fails {
+			failing["r0"] = Failure{Class: tasks.ClassTimeout}
+		} else {
+			delete(failing, "r0")
+		}
+		return h.Stats()
+	}
+	old := newHook(t, Config{URL: base})
+	old.TaskFailed(ctx, failed(hs[2], errors.New("no Expire"), time.Now()))
+	flush(t, old)
+
+	if s := runOnce(true); s.Sent != 1 {
+		t.Fatalf("run 1 posted %d alerts, want r0's only: %+v", s.Sent, s)
+	}
+	time.Sleep(2 * time.Second) // past resolve_timeout
+	if st, class := hostState(t, base, "r0"); st != "active" || class != "timeout" {
+		t.Fatalf("after run 1 and 2s: r0 alert %q %q, want active timeout", st, class)
+	}
+	eventually(t, "r2 (no Expire) auto-resolved", func() bool { st, _ := hostState(t, base, "r2"); return st == "" })
+
+	if s := runOnce(true); s.Sent != 1 {
+		t.Fatalf("run 2 posted %d alerts, want r0's only (r1 never fired): %+v", s.Sent, s)
+	}
+	time.Sleep(3 * time.Second) // past run 1's endsAt (4s) and resolve_timeout
+	if st, _ := hostState(t, base, "r0"); st != "active" {
+		t.Fatalf("after run 2 and 3s: r0 alert %q, want still active", st)
+	}
+	if st, _ := hostState(t, base, "r1"); st != "" {
+		t.Fatalf("r1, which never failed, has an alert: %q", st)
+	}
+
+	if s := runOnce(false); s.Sent != 1 {
+		t.Fatalf("run 3 posted %d alerts, want r0's resolve only: %+v", s.Sent, s)
+	}
+	if st, _ := hostState(t, base, "r0"); st != "" {
+		t.Fatalf("after run 3 (r0 ok): r0 alert %q, want resolved", st)
+	}
+}
+
+// inhibitRule is the README's rule: a breaker_open alert whose breaker opened on authentication
+// failures is hidden while an authentication alert of the same task fires.
+const inhibitRule = `inhibit_rules:
+  - source_matchers: [alertname="NornBackupFailed", error_class="authentication"]
+    target_matchers: [alertname="NornBackupFailed", error_class="breaker_open", breaker_cause="authentication"]
+    equal: [task]
+`
+
+// TestRealAlertmanagerInhibitsBreakerOpen: with the README's inhibit rule, the hosts a breaker
+// skipped after authentication failures are suppressed under the authentication alert.
+func TestRealAlertmanagerInhibitsBreakerOpen(t *testing.T) {
+	base, _ := startAlertmanagerWith(t, "5m", inhibitRule)
+	h := newHook(t, Config{URL: base, AlertName: "NornBackupFailed"})
+	hs := fleet(3)
+	ctx := context.Background()
+	authErr := fmt.Errorf("login: %w", connection.ErrAuthentication)
+	h.BreakerStateChange(ctx, &hooks.BreakerEvent{Name: "run", From: "closed", To: "open", Failures: 3, Err: authErr})
+	h.TaskFailed(ctx, failed(hs[0], authErr, time.Now()))
+	h.TaskFailed(ctx, failed(hs[1], tasks.WithClass(tasks.ClassBreakerOpen,
+		errors.New(`host r1: not attempted: circuit breaker "run" is open`)), time.Now()))
+	h.TaskFailed(ctx, failed(hs[2], fmt.Errorf("dial: %w", context.DeadlineExceeded), time.Now()))
+	flush(t, h)
+	eventually(t, "r1 suppressed", func() bool { st, _ := hostState(t, base, "r1"); return st == "suppressed" })
+	for host, want := range map[string]string{"r0": "active", "r2": "active"} {
+		if st, _ := hostState(t, base, host); st != want {
+			t.Errorf("%s: %q, want %q", host, st, want)
+		}
+	}
+	got := queryAlerts(t, base, url.Values{"filter": {`host="r1"`}})
+	if len(got) != 1 || got[0].Labels["breaker_cause"] != "authentication" {
+		t.Fatalf("r1 alert = %+v, want breaker_cause authentication", got)
 	}
 }

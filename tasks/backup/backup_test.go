@@ -16,6 +16,8 @@ import (
 	"github.com/gonorn/norn/connection"
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/tasks"
+	"github.com/gonorn/norn/tasks/backup/gitstore"
+	"github.com/gonorn/norn/tasks/backup/internal/gittest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -75,9 +77,20 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// runAll runs b.Task on every host (concurrently) the way the runner does, and feeds the
-// results to RecordResult as a TaskFailed hook would.
-func runAll(t *testing.T, b *Backup, hosts []*inventory.Host, dry bool) map[string]tasks.Result {
+// rig is a backup task with its recorder and store, as a program wires them.
+type rig struct {
+	task  tasks.Func
+	rec   *Recorder
+	store *gitstore.Store
+}
+
+func (b *rig) Store() *gitstore.Store                                  { return b.store }
+func (b *rig) Summary() Summary                                        { return b.rec.Summary() }
+func (b *rig) Commit(ctx context.Context) (gitstore.CommitInfo, error) { return b.rec.Commit(ctx) }
+
+// runAll runs the task on every host (concurrently) the way the runner does, and feeds every
+// result to the recorder as a Stream loop would.
+func runAll(t *testing.T, b *rig, hosts []*inventory.Host, dry bool) map[string]tasks.Result {
 	t.Helper()
 	out := map[string]tasks.Result{}
 	var mu sync.Mutex
@@ -85,10 +98,8 @@ func runAll(t *testing.T, b *Backup, hosts []*inventory.Host, dry bool) map[stri
 	for _, h := range hosts {
 		wg.Go(func() {
 			task := &tasks.Task{Host: h, Name: "backup", DryRun: dry, Logger: zerolog.Nop()}
-			r := tasks.Call(context.Background(), task, b.Task)
-			if r.Failed() {
-				b.RecordResult(r)
-			}
+			r := tasks.Call(context.Background(), task, b.task)
+			b.rec.Record(r)
 			mu.Lock()
 			out[h.Name] = r
 			mu.Unlock()
@@ -107,21 +118,29 @@ func readTestdata(t *testing.T, name string) string {
 	return string(b)
 }
 
-func newTestBackup(t *testing.T, dir string, fleet *fakeFleet, clk *clock, mod func(*Config)) *Backup {
+func newTestBackup(t *testing.T, dir string, fleet *fakeFleet, clk *clock, mod func(*Config, *RecorderConfig)) *rig {
 	t.Helper()
-	s, err := OpenStore(StoreConfig{Dir: dir, Now: clk.now})
+	s, err := gitstore.Open(gitstore.Config{Dir: dir, Now: clk.now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Store: s, Fetch: fleet.fetch, Now: clk.now}
+	cfg := Config{Store: s}
+	if fleet != nil {
+		cfg.Fetch = fleet.fetch
+	}
+	rcfg := RecorderConfig{Store: s, Now: clk.now}
 	if mod != nil {
-		mod(&cfg)
+		mod(&cfg, &rcfg)
 	}
-	b, err := New(cfg)
+	task, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	rec, err := NewRecorder(rcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rig{task: task, rec: rec, store: s}
 }
 
 // TestBackupLifecycle walks the main job through several runs: first backup, an unchanged run
@@ -252,10 +271,10 @@ func TestBackupLifecycle(t *testing.T) {
 	if strings.Join(failing, ",") != "edge-rtr-01,leaf-101,mx-edge-1,pe-xr-01" {
 		t.Fatalf("failing after restart: %v", failing)
 	}
-	only := b2.Store().OnlyFailed()
+	only := b2.Store().NeedsBackup(clk.now(), 24*time.Hour)
 	var rerun []*inventory.Host
 	for _, h := range hosts {
-		if only(h) {
+		if only(h.Name) {
 			rerun = append(rerun, h)
 		}
 	}
@@ -283,7 +302,7 @@ func TestBackupLifecycle(t *testing.T) {
 	if st.Failing() || !st.LastSuccess.Equal(clk.now()) || st.LastFailure.IsZero() {
 		t.Errorf("edge-rtr-01 status after the fix: %+v", st)
 	}
-	if need := b2.Store().NeedsBackup(clk.now(), 90*time.Minute); need(testHost("spine-1", "eos")) || !need(testHost("pe-xr-01", "iosxr")) || !need(testHost("never-seen", "ios")) {
+	if need := b2.Store().NeedsBackup(clk.now(), 90*time.Minute); need("spine-1") || !need("pe-xr-01") || !need("never-seen") {
 		t.Errorf("NeedsBackup selection wrong")
 	}
 }
@@ -300,7 +319,7 @@ func TestBackupDryRun(t *testing.T) {
 	runAll(t, b, []*inventory.Host{h}, false)
 	c1, _ := b.Commit(context.Background())
 	before, _ := os.ReadFile(b.Store().Path("spine-1"))
-	statusBefore, _ := os.ReadFile(dir + "/" + StatusFile)
+	statusBefore, _ := os.ReadFile(gitstore.StatusPath(dir))
 
 	fleet.set("spine-1", strings.Replace(raw, "ip routing\n", "ip routing\nip routing vrf MGMT\n", 1))
 	clk.add(time.Hour)
@@ -316,7 +335,7 @@ func TestBackupDryRun(t *testing.T) {
 		t.Fatalf("dry-run commit: %+v %v", c, err)
 	}
 	after, _ := os.ReadFile(b.Store().Path("spine-1"))
-	statusAfter, _ := os.ReadFile(dir + "/" + StatusFile)
+	statusAfter, _ := os.ReadFile(gitstore.StatusPath(dir))
 	if string(after) != string(before) || string(statusAfter) != string(statusBefore) {
 		t.Errorf("a dry run changed the stored files")
 	}
@@ -335,7 +354,7 @@ func TestBackupShrinkGuard(t *testing.T) {
 			fleet := newFakeFleet()
 			h := testHost("edge-rtr-01", "cisco_iosxe")
 			fleet.set("edge-rtr-01", readTestdata(t, "cisco_iosxe.raw"))
-			b := newTestBackup(t, dir, fleet, clk, func(c *Config) { c.MaxShrink = tc.maxShrink })
+			b := newTestBackup(t, dir, fleet, clk, func(c *Config, _ *RecorderConfig) { c.MaxShrink = tc.maxShrink })
 			runAll(t, b, []*inventory.Host{h}, false)
 			b.Commit(context.Background())
 			before, _ := os.ReadFile(b.Store().Path("edge-rtr-01"))
@@ -366,7 +385,7 @@ func TestBackupHostSecrets(t *testing.T) {
 	fleet := newFakeFleet()
 	h := testHost("r1", "ios")
 	fleet.set("r1", "Building configuration...\n!\nhostname r1\nalias exec backdoor Hunter2-r1\nbanner motd ^C\nenable with EnableMe-r1\n^C\nend\n\nr1#")
-	b := newTestBackup(t, dir, fleet, clk, func(c *Config) { c.Redact = RedactOff })
+	b := newTestBackup(t, dir, fleet, clk, func(c *Config, _ *RecorderConfig) { c.Redact = RedactOff })
 	if r := runAll(t, b, []*inventory.Host{h}, false)["r1"]; !r.OK() {
 		t.Fatal(r.Err)
 	}
@@ -397,13 +416,13 @@ func TestBackupUnknownPlatform(t *testing.T) {
 	b.Commit(context.Background())
 }
 
-// TestBackupRecordResult: hosts that never reached the task are recorded as failing in the
+// TestRecorderNotRun: hosts that never reached the task are recorded as failing in the
 // status (so -only-failed takes them next time) and counted as not run in the summary.
-func TestBackupRecordResult(t *testing.T) {
+func TestRecorderNotRun(t *testing.T) {
 	clk := &clock{t: time.Date(2024, 11, 21, 9, 0, 0, 0, time.UTC)}
 	b := newTestBackup(t, t.TempDir(), newFakeFleet(), clk, nil)
-	b.RecordResult(tasks.Result{Host: "r9", Status: tasks.StatusNotRun, Err: tasks.ErrNotRun})
-	b.RecordResult(tasks.Result{Host: "r8", Status: tasks.StatusOK})
+	b.rec.Record(tasks.Result{Host: "r9", Status: tasks.StatusNotRun, Err: tasks.ErrNotRun})
+	b.rec.Record(tasks.Result{Host: "r8", Status: tasks.StatusOK})
 	if s := b.Summary(); s.Failed != 0 || s.NotRun != 1 || s.Hosts != 1 || !strings.Contains(s.String(), "1 not run of 1 hosts") {
 		t.Fatalf("summary: %+v", s)
 	}
@@ -427,19 +446,19 @@ func TestBackupCommitEvery(t *testing.T) {
 		hosts = append(hosts, testHost(name, "ios"))
 		fleet.set(name, fmt.Sprintf("hostname %s\nend\n", name))
 	}
-	b := newTestBackup(t, dir, fleet, clk, func(c *Config) { c.CommitEvery = 10 })
+	b := newTestBackup(t, dir, fleet, clk, func(_ *Config, c *RecorderConfig) { c.CommitEvery = 10 })
 	runAll(t, b, hosts, false)
 	c, err := b.Commit(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := committedFiles(t, dir)
+	files := gittest.CommittedFiles(t, dir)
 	for _, h := range hosts {
 		if files["configs/"+h.Name] == "" {
 			t.Errorf("%s not committed", h.Name)
 		}
 	}
-	out, ok := gitCLI(t, dir, "log", "--format=%s")
+	out, ok := gittest.Git(t, dir, "log", "--format=%s")
 	if ok && (strings.Count(out, "\n") < 2 || !strings.HasSuffix(out, "\nnorn backup (part 1): 10 changed, 0 unchanged, 0 failed of 10 hosts\n")) {
 		t.Errorf("want a first part of 10 hosts and at least one more commit, got:\n%s", out)
 	}
@@ -501,17 +520,11 @@ func TestBackupThroughConnection(t *testing.T) {
 		connection.Default())
 	mgr := connection.NewManager(reg, connection.ManagerConfig{})
 	clk := &clock{t: time.Date(2024, 11, 21, 9, 0, 0, 0, time.UTC)}
-	s, err := OpenStore(StoreConfig{Dir: t.TempDir(), Now: clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := New(Config{Store: s, Now: clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := newTestBackup(t, t.TempDir(), nil, clk, func(c *Config, _ *RecorderConfig) { c.Fetch = nil })
+	s := b.Store()
 	for _, h := range []*inventory.Host{testHost("spine-1", "arista_eos"), testHost("mx-edge-1", "juniper_junos")} {
 		sess := mgr.Host(h)
-		r := tasks.Call(context.Background(), &tasks.Task{Host: h, Name: "backup", Logger: zerolog.Nop(), Connections: sess}, b.Task)
+		r := tasks.Call(context.Background(), &tasks.Task{Host: h, Name: "backup", Logger: zerolog.Nop(), Connections: sess}, b.task)
 		sess.Close()
 		if !r.OK() || !r.Changed {
 			t.Fatalf("%s: %+v", h.Name, r)
@@ -523,7 +536,7 @@ func TestBackupThroughConnection(t *testing.T) {
 		}
 	}
 	// No connection registry: the host fails with a clear error.
-	r := tasks.Call(context.Background(), &tasks.Task{Host: testHost("r1", "ios"), Name: "backup", Logger: zerolog.Nop()}, b.Task)
+	r := tasks.Call(context.Background(), &tasks.Task{Host: testHost("r1", "ios"), Name: "backup", Logger: zerolog.Nop()}, b.task)
 	if !errors.Is(r.Err, tasks.ErrNoConnections) || !strings.Contains(r.Err.Error(), "r1") {
 		t.Errorf("without connections: %v", r.Err)
 	}

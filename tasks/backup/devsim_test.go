@@ -16,6 +16,7 @@ import (
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/plugins/scrapli"
 	"github.com/gonorn/norn/tasks"
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
 
 var devsimPlatforms = []devsim.Platform{devsim.CiscoIOSXE, devsim.CiscoNXOS, devsim.CiscoIOSXR, devsim.AristaEOS, devsim.JuniperJunos}
@@ -112,11 +113,15 @@ func TestDevsimSSH(t *testing.T) {
 	reg := connection.NewRegistry()
 	scrapli.MustRegister(reg)
 
-	store, err := Open(filepath.Join(dir, "backups"))
+	store, err := gitstore.Open(gitstore.Config{Dir: filepath.Join(dir, "backups")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := New(Config{Store: store})
+	task, err := New(Config{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := NewRecorder(RecorderConfig{Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +131,8 @@ func TestDevsimSSH(t *testing.T) {
 		for _, h := range hosts {
 			sess := mgr.Host(h)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			out[h.Name] = tasks.Call(ctx, &tasks.Task{Host: h, Name: "backup", Logger: zerolog.Nop(), Connections: sess}, b.Task)
+			out[h.Name] = tasks.Call(ctx, &tasks.Task{Host: h, Name: "backup", Logger: zerolog.Nop(), Connections: sess}, task)
+			rec.Record(out[h.Name])
 			cancel()
 			sess.Close()
 		}
@@ -139,7 +145,7 @@ func TestDevsimSSH(t *testing.T) {
 			t.Fatalf("first backup of %s: %v", h.Name, r.Err)
 		}
 	}
-	c1, err := b.Commit(context.Background())
+	c1, err := rec.Commit(context.Background())
 	if err != nil || c1.Files != len(hosts) {
 		t.Fatalf("first commit: %+v %v", c1, err)
 	}
@@ -178,7 +184,7 @@ func TestDevsimSSH(t *testing.T) {
 	if after, _ := os.ReadFile(store.Path(xe)); string(after) != string(before) {
 		t.Errorf("the truncated output touched the last good copy of %s", xe)
 	}
-	c2, err := b.Commit(context.Background())
+	c2, err := rec.Commit(context.Background())
 	if err != nil || c2.Files != 1 || !strings.Contains(c2.Message, "changed (1):\n  "+eos) || !strings.Contains(c2.Message, xe+" [incomplete]") {
 		t.Fatalf("second commit: %+v %v", c2, err)
 	}

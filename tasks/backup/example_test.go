@@ -2,6 +2,7 @@ package backup_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/tasks"
 	"github.com/gonorn/norn/tasks/backup"
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
 
 // Cleaning and redacting an IOS output: the echo, the volatile header, the pager leftovers and
@@ -97,33 +99,39 @@ func ExampleDiff() {
 	//  end
 }
 
-// The backup task on two runs. A program hands b.Task to the runner (runner.Run(ctx, "backup",
-// b.Task)), calls b.RecordResult from a TaskFailed hook and b.Commit at the end; here the task
-// is called directly and the configuration comes from a function instead of a device.
-func ExampleBackup() {
+// The backup task on three runs. A program streams the task's results from the runner into
+// the Recorder (for res := range r.Stream(ctx, "backup", task) { rec.Record(res) }) and calls
+// Commit at the end; here the task is called directly and the configuration comes from a
+// function instead of a device.
+func ExampleNew() {
 	dir, _ := os.MkdirTemp("", "norn-backup-example-")
 	defer os.RemoveAll(dir)
-	store, err := backup.Open(dir)
+	store, err := gitstore.Open(gitstore.Config{Dir: dir})
 	if err != nil {
 		panic(err)
 	}
 	device := "Building configuration...\nhostname r1\nsnmp-server community public RO\nend\n"
-	b, err := backup.New(backup.Config{
+	task, err := backup.New(backup.Config{
 		Store: store,
 		Fetch: func(ctx context.Context, t *tasks.Task, p *backup.Profile) (string, error) { return device, nil },
 	})
 	if err != nil {
 		panic(err)
 	}
+	rec, err := backup.NewRecorder(backup.RecorderConfig{Store: store})
+	if err != nil {
+		panic(err)
+	}
 	host := &inventory.Host{Name: "r1", Attrs: inventory.Attrs{Platform: "ios"}}
 	run := func() {
-		r := tasks.Call(context.Background(), &tasks.Task{Host: host, Name: "backup", Logger: zerolog.Nop()}, b.Task)
+		r := tasks.Call(context.Background(), &tasks.Task{Host: host, Name: "backup", Logger: zerolog.Nop()}, task)
+		rec.Record(r)
 		info := r.Value.(backup.Info)
-		fmt.Printf("ok=%v changed=%v new=%v bytes=%d\n", r.OK(), r.Changed, info.New, info.Bytes)
+		fmt.Printf("ok=%v changed=%v new=%v bytes=%d lines=%d\n", r.OK(), r.Changed, info.New, info.Bytes, info.Lines)
 		if r.Diff != "" {
 			fmt.Print(r.Diff)
 		}
-		c, err := b.Commit(context.Background())
+		c, err := rec.Commit(context.Background())
 		if err != nil {
 			panic(err)
 		}
@@ -138,11 +146,11 @@ func ExampleBackup() {
 	device = strings.Replace(device, "end\n", "ip ssh version 2\nend\n", 1)
 	run()
 	// Output:
-	// ok=true changed=true new=true bytes=51
+	// ok=true changed=true new=true bytes=51 lines=3
 	// committed: norn backup: 1 changed, 0 unchanged, 0 failed of 1 hosts
-	// ok=true changed=false new=false bytes=51
+	// ok=true changed=false new=false bytes=51 lines=3
 	// no commit: nothing changed
-	// ok=true changed=true new=false bytes=68
+	// ok=true changed=true new=false bytes=68 lines=4
 	// --- a/configs/r1
 	// +++ b/configs/r1
 	// @@ -1,3 +1,4 @@
@@ -153,31 +161,36 @@ func ExampleBackup() {
 	// committed: norn backup: 1 changed, 0 unchanged, 0 failed of 1 hosts
 }
 
-// The status file remembers every host across runs: a program selects the hosts that failed
-// last time (-only-failed) or lists those without a backup for a day.
-func ExampleStore_OnlyFailed() {
+// The store remembers every host's status across runs: a later run selects the hosts to back
+// up again (-only-failed: failed, stale, or never stored), and a report lists those without a
+// backup for a day. gitstore.ReadStatus reads the same status without opening the store.
+func ExampleRecorder_resume() {
 	dir, _ := os.MkdirTemp("", "norn-status-example-")
 	defer os.RemoveAll(dir)
-	store, _ := backup.Open(dir)
+	store, _ := gitstore.Open(gitstore.Config{Dir: dir})
 	now := time.Date(2024, 11, 21, 9, 0, 0, 0, time.UTC)
-	store.SetStatus(backup.HostStatus{Host: "r1", LastSuccess: now})
-	store.SetStatus(backup.HostStatus{Host: "r2", LastSuccess: now.Add(-48 * time.Hour), LastFailure: now,
-		FailureClass: tasks.ClassTimeout, ConsecutiveFailures: 3})
-	if _, err := store.Commit("status"); err != nil { // no device file changed: saves status.json only
+	rec, _ := backup.NewRecorder(backup.RecorderConfig{Store: store, Now: func() time.Time { return now }})
+	store.Put("r1", []byte("hostname r1\nend\n")) // what the task does for a host it backs up
+	rec.Record(tasks.Result{Host: "r1", Status: tasks.StatusOK, Changed: true, Duration: 2 * time.Second,
+		Value: backup.Info{Platform: "cisco_iosxe", SHA: gitstore.BlobID([]byte("hostname r1\nend\n")), Bytes: 16, Lines: 2}})
+	rec.Record(tasks.Result{Host: "r2", Status: tasks.StatusFailed, Err: tasks.WithClass(tasks.ClassTimeout, errors.New("host r2: timed out"))})
+	if _, err := rec.Commit(context.Background()); err != nil {
 		panic(err)
 	}
 
-	store, _ = backup.Open(dir) // a later run
-	only := store.OnlyFailed()
+	store, _ = gitstore.Open(gitstore.Config{Dir: dir}) // a later run
+	need := store.NeedsBackup(now, 24*time.Hour)
 	for _, name := range []string{"r1", "r2", "r3"} {
-		fmt.Println(name, "rerun:", only(&inventory.Host{Name: name}))
+		fmt.Println(name, "rerun:", need(name))
 	}
-	for _, st := range store.Stale(now, 24*time.Hour) {
-		fmt.Printf("%s: no backup for %s, %d failures (%s)\n", st.Host, now.Sub(st.LastSuccess), st.ConsecutiveFailures, st.FailureClass)
+	sts, _ := gitstore.ReadStatus(dir)
+	for _, st := range sts {
+		fmt.Printf("%s: failures %d (%s), lines %d, took %s\n", st.Host, st.ConsecutiveFailures, st.FailureClass, st.Lines, st.LastDuration)
 	}
 	// Output:
 	// r1 rerun: false
 	// r2 rerun: true
-	// r3 rerun: false
-	// r2: no backup for 48h0m0s, 3 failures (timeout)
+	// r3 rerun: true
+	// r1: failures 0 (), lines 2, took 2s
+	// r2: failures 1 (timeout), lines 0, took 0s
 }
