@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
 
 // routes builds the handler: the mux behind the token check and cross-origin protection.
@@ -97,7 +99,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	_ = enc.Encode(v) // the client went away: nothing to do
+	enc.SetEscapeHTML(false) // a JSON document, never HTML: keep "<removed>" readable
+	_ = enc.Encode(v)        // the client went away: nothing to do
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
@@ -147,12 +150,12 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 
 // hostView is a host's status with its derived state, as the API and the pages show it.
 type hostView struct {
-	HostStatus
+	gitstore.HostStatus
 	// State is ok, failing, stale (no good backup for Config.Stale) or never (never backed up).
 	State string `json:"state"`
 }
 
-func (s *Server) view(st HostStatus, now time.Time) hostView {
+func (s *Server) view(st gitstore.HostStatus, now time.Time) hostView {
 	v := hostView{HostStatus: st, State: "ok"}
 	v.FailureMessage = s.cfg.Redact(v.FailureMessage)
 	switch {

@@ -15,25 +15,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/gonorn/norn/tasks/backup"
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
-
-// HostStatus is a host's backup status, as the status store records it.
-type HostStatus struct {
-	Host        string    `json:"host"`
-	Platform    string    `json:"platform,omitempty"`
-	LastAttempt time.Time `json:"last_attempt,omitzero"`
-	LastSuccess time.Time `json:"last_success,omitzero"`
-	LastChange  time.Time `json:"last_change,omitzero"`
-	LastFailure time.Time `json:"last_failure,omitzero"`
-	// FailureClass and FailureMessage describe the last failure (the message redacted).
-	FailureClass   string `json:"failure_class,omitempty"`
-	FailureMessage string `json:"failure_message,omitempty"`
-	// ConsecutiveFailures counts the runs that failed since the last success.
-	ConsecutiveFailures int `json:"consecutive_failures"`
-	// SHA and Bytes describe the last good configuration.
-	SHA   string `json:"sha,omitempty"`
-	Bytes int64  `json:"bytes,omitempty"`
-}
 
 // Commit is a commit of the backup repository.
 type Commit struct {
@@ -97,6 +80,9 @@ var ErrBadRevision = errors.New("bad revision (want a commit id)")
 // a new one.
 func (g *GitHistory) open() (*git.Repository, error) {
 	repo, err := git.PlainOpen(g.Dir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		return nil, fmt.Errorf("%w: no backup repository in %s yet", ErrNotFound, g.Dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("backup repository %s: %w", g.Dir, err)
 	}
@@ -124,7 +110,7 @@ func (g *GitHistory) resolve(repo *git.Repository, rev string) (*object.Commit, 
 	return c, nil
 }
 
-func filePath(host string) string { return path.Join(backup.ConfigsDir, backup.FileName(host)) }
+func filePath(host string) string { return path.Join(gitstore.ConfigsDir, gitstore.FileName(host)) }
 
 // blobAt returns the id of host's file in c, zero when c has none.
 func blobAt(c *object.Commit, file string) (plumbing.Hash, error) {

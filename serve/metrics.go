@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
 
 // StatusCollector exports every host's backup state from a status source at each scrape, so
@@ -22,7 +24,7 @@ import (
 //	norn_status_hosts                                hosts in the status store
 //	norn_status_read_errors_total                    scrapes that could not read the status
 type StatusCollector struct {
-	status func(ctx context.Context) ([]HostStatus, error)
+	status func(ctx context.Context) ([]gitstore.HostStatus, error)
 
 	lastSuccess, lastFailure, lastAttempt, consecutive, never, bytes, failure, hosts *prometheus.Desc
 	readErrors                                                                       prometheus.Counter
@@ -30,7 +32,7 @@ type StatusCollector struct {
 
 // NewStatusCollector returns a collector of status's hosts, with metric names prefixed by
 // namespace (default "norn").
-func NewStatusCollector(status func(ctx context.Context) ([]HostStatus, error), namespace string) *StatusCollector {
+func NewStatusCollector(status func(ctx context.Context) ([]gitstore.HostStatus, error), namespace string) *StatusCollector {
 	if namespace == "" {
 		namespace = "norn"
 	}
@@ -87,7 +89,7 @@ func (c *StatusCollector) Collect(ch chan<- prometheus.Metric) {
 		g(c.never, never, st.Host)
 		g(c.bytes, float64(st.Bytes), st.Host)
 		if st.ConsecutiveFailures > 0 {
-			g(c.failure, 1, st.Host, st.FailureClass)
+			g(c.failure, 1, st.Host, string(st.FailureClass))
 		}
 	}
 }

@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
+
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
 
 // RunRequest is what a run is asked to do.
@@ -111,7 +114,7 @@ type Config struct {
 	// could not be made (setup error); a panic is recovered and recorded as an error. Required.
 	Run func(ctx context.Context, req RunRequest) (RunSummary, error)
 	// Status returns every host's backup status (read at each request and scrape). Required.
-	Status func(ctx context.Context) ([]HostStatus, error)
+	Status func(ctx context.Context) ([]gitstore.HostStatus, error)
 	// History reads the configurations' git history. Required.
 	History History
 
@@ -201,7 +204,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
-		cfg.Registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	s := &Server{cfg: cfg}
 	s.metrics = newRunMetrics(cfg.Namespace, s.running)
@@ -281,7 +284,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	if s.cfg.Every > 0 {
 		sched.Go(func() { s.schedule(runCtx) })
 	}
-	s.cfg.Logger.Info().Str("addr", l.Addr().String()).Dur("every", s.cfg.Every).Msg("serving")
+	s.cfg.Logger.Info().Str("addr", l.Addr().String()).Str("every", s.cfg.Every.String()).Msg("serving")
 
 	var serveErr error
 	select {
@@ -361,7 +364,11 @@ func (s *Server) Start(trigger, host string) (RunInfo, error) {
 
 // execute runs ri and records how it ended.
 func (s *Server) execute(ctx context.Context, ri *RunInfo) {
-	log := s.cfg.Logger.With().Int64("run", ri.ID).Str("trigger", ri.Trigger).Str("host", ri.Host).Logger()
+	lc := s.cfg.Logger.With().Int64("run", ri.ID).Str("trigger", ri.Trigger)
+	if ri.Host != "" {
+		lc = lc.Str("host", ri.Host)
+	}
+	log := lc.Logger()
 	log.Info().Msg("run started")
 	sum, err := s.call(ctx, RunRequest{ID: ri.ID, Trigger: ri.Trigger, Host: ri.Host})
 	end := s.cfg.now()
@@ -403,7 +410,10 @@ func (s *Server) execute(ctx context.Context, ri *RunInfo) {
 	}
 	if r.Summary != nil {
 		ev = ev.Int("hosts", r.Summary.Hosts).Int("ok", r.Summary.OK).Int("changed", r.Summary.Changed).
-			Int("failed", r.Summary.Failed).Int("not_run", r.Summary.NotRun).Str("commit", r.Summary.Commit)
+			Int("failed", r.Summary.Failed).Int("not_run", r.Summary.NotRun)
+		if r.Summary.Commit != "" {
+			ev = ev.Str("commit", shortHash(r.Summary.Commit))
+		}
 	}
 	ev.Str("state", string(r.State)).Float64("seconds", r.DurationSeconds).Msg("run ended")
 }
@@ -473,12 +483,12 @@ func (s *Server) Wait(ctx context.Context) error {
 
 // hostStatus returns host's status, or ErrUnknownHost when neither the status store nor the
 // repository knows the host.
-func (s *Server) hostStatus(ctx context.Context, host string) (HostStatus, error) {
+func (s *Server) hostStatus(ctx context.Context, host string) (gitstore.HostStatus, error) {
 	sts, err := s.cfg.Status(ctx)
 	if err != nil {
-		return HostStatus{}, err
+		return gitstore.HostStatus{}, err
 	}
-	if i, ok := slices.BinarySearchFunc(sts, host, func(st HostStatus, h string) int { return strings.Compare(st.Host, h) }); ok {
+	if i, ok := slices.BinarySearchFunc(sts, host, func(st gitstore.HostStatus, h string) int { return strings.Compare(st.Host, h) }); ok {
 		return sts[i], nil
 	}
 	for _, st := range sts { // in case Status does not sort
@@ -487,7 +497,7 @@ func (s *Server) hostStatus(ctx context.Context, host string) (HostStatus, error
 		}
 	}
 	if _, _, err := s.cfg.History.Config(ctx, host, ""); err == nil {
-		return HostStatus{Host: host}, nil
+		return gitstore.HostStatus{Host: host}, nil
 	}
-	return HostStatus{}, fmt.Errorf("%w %q", ErrUnknownHost, host)
+	return gitstore.HostStatus{}, fmt.Errorf("%w %q", ErrUnknownHost, host)
 }

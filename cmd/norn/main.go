@@ -41,6 +41,7 @@ const usage = `usage: norn COMMAND [flags]
 
 commands:
   backup    back up the configuration of every selected device into a git repository
+  serve     run the backup on a schedule and serve the hosts' status, configurations, diffs and metrics over HTTP
 
 Run 'norn COMMAND -h' for a command's flags.
 `
@@ -54,6 +55,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	switch args[0] {
 	case "backup":
 		return run(ctx, args[1:], stdout, stderr)
+	case "serve":
+		return serveCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
