@@ -42,7 +42,7 @@ func TestNetBoxLoadWarnings(t *testing.T) {
 	}
 	out := w.String()
 	for _, want := range []string{
-		`warning: netbox: platform slug "vyos" of 1 host (vy) maps to no platform norn knows and has no backup profile: map it with -netbox-platforms (vyos=cisco_iosxe, for example)`,
+		`warning: netbox: platform slug "vyos" of 1 host (vy) maps to no platform norn knows and has no backup profile: map it with -netbox-platforms vyos=NAME (NAME one of cisco_iosxe, cisco_nxos, cisco_iosxr, arista_eos, juniper_junos, nokia_srl)`,
 		`warning: netbox: 1 host without any IP address in NetBox (no primary IPv4/IPv6, no OOB IP): noip`,
 	} {
 		if !strings.Contains(out, want) {

@@ -108,3 +108,39 @@ func ExampleError() {
 	// Output:
 	// true 400 site: Select a valid choice. amsterdam is not one of the available choices.
 }
+
+// What an operator should fix in NetBox: a platform slug norn does not know, a device without
+// any IP address. Planned devices are left out (only active ones load by default).
+func ExampleSource_LoadWithReport() {
+	srv := netboxtest.NewServer(netboxtest.Config{AllowAnonymous: true})
+	defer srv.Close()
+	srv.AddDevices(
+		netboxtest.Device{Name: "core1", Platform: "cisco-ios-xe", PrimaryIP4: "192.0.2.1/32"},
+		netboxtest.Device{Name: "fw1", Platform: "fortios", PrimaryIP4: "192.0.2.2/32"},
+		netboxtest.Device{Name: "edge9", Platform: "junos"},
+		netboxtest.Device{Name: "spare", Platform: "junos", Status: "planned"},
+	)
+	src, err := netbox.New(netbox.Config{URL: srv.URL})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer src.CloseIdleConnections()
+	inv, rep, err := src.LoadWithReport(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, h := range inv.Hosts() {
+		fmt.Println(h.Name, h.Platform())
+	}
+	for _, w := range rep.Warnings {
+		fmt.Println(w)
+	}
+	// Output:
+	// core1 cisco_iosxe
+	// edge9 juniper_junos
+	// fw1 fortios
+	// netbox: platform slug "fortios" of 1 host (fw1) maps to no platform norn knows and has no backup profile: map it with Config.Platforms fortios=NAME (NAME one of cisco_iosxe, cisco_nxos, cisco_iosxr, arista_eos, juniper_junos, nokia_srl)
+	// netbox: 1 host without any IP address in NetBox (no primary IPv4/IPv6, no OOB IP): edge9; they are reached by DNS name or name, if at all
+}

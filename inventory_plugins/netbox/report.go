@@ -106,8 +106,8 @@ func (s *Source) warnings(r *Report) []string {
 			out = append(out, fmt.Sprintf("netbox: platform slug %q of %s maps to %q, which is no platform norn knows and has no backup profile: fix it in %s",
 				u.Slug, hosts, u.Platform, s.cfg.name("Platforms")))
 		case u.Slug != "":
-			out = append(out, fmt.Sprintf("netbox: platform slug %q of %s maps to no platform norn knows and has no backup profile: map it with %s (%s=cisco_iosxe, for example)",
-				u.Slug, hosts, s.cfg.name("Platforms"), u.Slug))
+			out = append(out, fmt.Sprintf("netbox: platform slug %q of %s maps to no platform norn knows and has no backup profile: map it with %s %s=NAME (NAME one of %s)",
+				u.Slug, hosts, s.cfg.name("Platforms"), u.Slug, strings.Join(platform.Names(), ", ")))
 		default:
 			out = append(out, fmt.Sprintf("netbox: platform %q of %s is no platform norn knows and has no backup profile: check %s and %s",
 				u.Platform, hosts, s.cfg.name("GroupsFile"), s.cfg.name("DefaultsFile")))

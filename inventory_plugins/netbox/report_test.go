@@ -111,7 +111,7 @@ func TestReportWarnings(t *testing.T) {
 	}
 	if len(rep.Warnings) != 3 ||
 		!strings.Contains(rep.Warnings[0], "1 host (bare) without a platform: set one in NetBox, or in -netbox-groups or -netbox-defaults") ||
-		!strings.Contains(rep.Warnings[1], `platform slug "ios-classic" of 2 hosts (old1, old2) maps to no platform norn knows and has no backup profile: map it with -netbox-platforms (ios-classic=cisco_iosxe`) ||
+		!strings.Contains(rep.Warnings[1], `platform slug "ios-classic" of 2 hosts (old1, old2) maps to no platform norn knows and has no backup profile: map it with -netbox-platforms ios-classic=NAME (NAME one of cisco_iosxe,`) ||
 		!strings.Contains(rep.Warnings[2], "1 host without any IP address in NetBox (no primary IPv4/IPv6, no OOB IP): noip") {
 		t.Errorf("Warnings:\n%s", strings.Join(rep.Warnings, "\n"))
 	}
