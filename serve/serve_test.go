@@ -32,13 +32,13 @@ var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 // testRepo is a backup repository built with go-git: configs/<host> files, one commit per
 // call of commit.
 type testRepo struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	repo *git.Repository
 	n    int
 }
 
-func newTestRepo(t *testing.T) *testRepo {
+func newTestRepo(t testing.TB) *testRepo {
 	t.Helper()
 	dir := t.TempDir()
 	repo, err := git.PlainInit(dir, false)
@@ -104,7 +104,7 @@ const (
 	bV1 = "hostname b\nend\n"
 )
 
-func newFixture(t *testing.T, cfg Config) *fixture {
+func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
 	f := &fixture{repo: newTestRepo(t), now: t0.Add(5 * time.Hour)}
 	f.c1 = f.repo.commit("norn backup: 2 changed", map[string]string{"a": aV1, "b": bV1})
@@ -738,4 +738,36 @@ func TestNewValidates(t *testing.T) {
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("Config in a repository that does not exist: %v", err)
 	}
+}
+
+// FuzzRequests sends arbitrary GET paths and queries (host names, revisions, limits, formats)
+// through the handler: no panic, no server error, no secret, and every API error is JSON.
+func FuzzRequests(f *testing.F) {
+	for _, seed := range []string{
+		"/api/v1/hosts/a/diff?rev=HEAD~1", "/api/v1/hosts/a/config?rev=0000&format=text", "/hosts/%2e%2e/config",
+		"/api/v1/hosts/a/history?limit=99999999999999999999", "/hosts/c?state=x", "/api/v1/runs/-1", "/?state=<script>",
+		"/api/v1/hosts/a%2Fb/diff", "/hosts/a/diff?rev=HEAD~999999", "/api/v1/hosts/%00/config",
+	} {
+		f.Add(seed)
+	}
+	fx := newFixture(f, Config{})
+	h := fx.srv.Handler()
+	f.Fuzz(func(t *testing.T, target string) {
+		req, err := http.NewRequest(http.MethodGet, "http://127.0.0.1"+target, nil)
+		if err != nil || !strings.HasPrefix(req.URL.Path, "/") {
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		body := rec.Body.String()
+		if rec.Code >= 500 {
+			t.Fatalf("GET %s: %d %s", target, rec.Code, body)
+		}
+		if strings.Contains(body, "s3cret-pw") {
+			t.Fatalf("GET %s: a secret in the answer", target)
+		}
+		if strings.HasPrefix(req.URL.EscapedPath(), "/api/") && rec.Code >= 400 && !json.Valid([]byte(body)) {
+			t.Fatalf("GET %s: %d with a body that is not JSON: %s", target, rec.Code, body)
+		}
+	})
 }
