@@ -20,7 +20,12 @@ import (
 	"github.com/gonorn/norn/tasks/backup/internal/gittest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(crashChildEnv); dir != "" {
+		os.Exit(crashChild(dir)) // the program TestKillNine kills
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // fakeFleet serves scripted device outputs through a FetchFunc.
 type fakeFleet struct {

@@ -78,8 +78,8 @@ func packHeader(t plumbing.ObjectType, size int) []byte {
 }
 
 // writePack writes objs as objects/pack/pack-<sha>.pack and its version 2 index, each
-// atomically (temporary file, fsync, rename), the index last so that git never sees a pack
-// without its objects, then fsyncs the directory. Duplicate objects are written once.
+// atomically (temporary file, fsync, rename), the index first (see below), then fsyncs the
+// directory. Duplicate objects are written once.
 func writePack(gitDir string, objs []packObject) error {
 	slices.SortFunc(objs, func(a, b packObject) int { return bytes.Compare(a.hash[:], b.hash[:]) })
 	objs = slices.CompactFunc(objs, func(a, b packObject) bool { return a.hash == b.hash })
@@ -143,10 +143,13 @@ func writePack(gitDir string, objs []packObject) error {
 		return fmt.Errorf("gitstore: pack: %w", err)
 	}
 	name := fmt.Sprintf("pack-%x", packSum)
-	if err := writeFileNoDirSync(dir, name+".pack", pack); err != nil {
+	// The index first: git finds packs by their .idx and skips one whose .pack is missing, and
+	// go-git finds them by their .pack and fails on one whose .idx is missing. Either way, a
+	// crash between the two renames leaves nothing a reader trips on (and Open removes it).
+	if err := writeFileNoDirSync(dir, name+".idx", idx); err != nil {
 		return err
 	}
-	if err := writeFileNoDirSync(dir, name+".idx", idx); err != nil {
+	if err := writeFileNoDirSync(dir, name+".pack", pack); err != nil {
 		return err
 	}
 	return syncDir(dir)

@@ -17,7 +17,7 @@ import (
 //
 //   - temporary files (.norn-tmp-*) in the root, configs/, the git directory or objects/pack:
 //     removed;
-//   - a pack written without its .idx (the crash came between the two renames): removed; a
+//   - a pack index written without its pack (the crash came between the two renames): removed; a
 //     complete pack the branch never came to name holds unreferenced objects, which git
 //     ignores ("git fsck" calls them dangling) and "git gc" prunes;
 //   - device files renamed into configs/ by a run that never committed them: put back to the
@@ -26,7 +26,8 @@ import (
 //   - the status file: replaced atomically, so the old one or the new one, and the new one
 //     only ever after the commit it describes.
 
-// removeLeftovers removes the temporary files and incomplete packs a crashed run left.
+// removeLeftovers removes the temporary files and pack indexes without a pack a crashed run
+// left.
 func (s *Store) removeLeftovers() error {
 	packDir := filepath.Join(s.gitDir, "objects", "pack")
 	// refs/heads: earlier versions made the branch's temporary file there.
@@ -44,12 +45,12 @@ func (s *Store) removeLeftovers() error {
 		names[e.Name()] = true
 	}
 	for name := range names {
-		base, ok := strings.CutSuffix(name, ".pack")
-		if !ok || !strings.HasPrefix(base, "pack-") || names[base+".idx"] {
+		base, ok := strings.CutSuffix(name, ".idx")
+		if !ok || !strings.HasPrefix(base, "pack-") || names[base+".pack"] {
 			continue
 		}
 		if err := os.Remove(filepath.Join(packDir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("gitstore: remove incomplete pack %s: %w", filepath.Join(packDir, name), err)
+			return fmt.Errorf("gitstore: remove pack index without a pack %s: %w", filepath.Join(packDir, name), err)
 		}
 	}
 	return nil

@@ -392,7 +392,7 @@ func TestStoreLegacyStatus(t *testing.T) {
 
 // TestStoreRepairsCrash: what a run killed between its writes and its commit leaves is
 // repaired by Open: uncommitted device files are put back to the last commit (or removed),
-// an incomplete pack and temporary files are removed, and the index is rewritten.
+// a pack index without its pack and temporary files are removed, and the index is rewritten.
 func TestStoreRepairsCrash(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, dir)
@@ -406,8 +406,8 @@ func TestStoreRepairsCrash(t *testing.T) {
 	s.Put("r1", []byte("one changed\nend\n"))
 	s.Put("r3", []byte("three\nend\n"))
 	os.Remove(s.Path("r2"))
-	pack := filepath.Join(dir, ".git", "objects", "pack", "pack-0123456789012345678901234567890123456789.pack")
-	os.WriteFile(pack, []byte("PACK"), 0o644)
+	pack := filepath.Join(dir, ".git", "objects", "pack", "pack-0123456789012345678901234567890123456789.idx")
+	os.WriteFile(pack, []byte("\xfftOc"), 0o644)
 	os.WriteFile(filepath.Join(dir, ".git", tempPrefix+"ref"), []byte("x"), 0o644)
 	os.WriteFile(filepath.Join(dir, ".git", "index"), []byte("garbage"), 0o644)
 

@@ -90,6 +90,17 @@ func Fsck(t testing.TB, dir string) {
 	}
 }
 
+// HasCommit reports whether dir holds a git repository whose HEAD names a commit.
+func HasCommit(t testing.TB, dir string) bool {
+	t.Helper()
+	repo, err := git.PlainOpen(dir)
+	if err != nil {
+		return false
+	}
+	_, err = repo.Head()
+	return err == nil
+}
+
 // open opens the repository in dir and resolves HEAD.
 func open(t testing.TB, dir string) (*git.Repository, plumbing.Hash) {
 	t.Helper()
