@@ -54,11 +54,20 @@ var index = func() map[string]string {
 // Key returns the form in which platform names are compared: trimmed, lower case, with '-' and
 // ' ' as '_' (so the NetBox slug "cisco-ios-xe" and "Cisco IOS XE" both give "cisco_ios_xe").
 func Key(name string) string {
-	name = strings.ToLower(strings.TrimSpace(name))
-	if !strings.ContainsAny(name, "- ") {
-		return name
+	name = strings.TrimSpace(name)
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c == '-' || c == ' ' || c >= 0x80 || ('A' <= c && c <= 'Z') {
+			return strings.Map(keyRune, strings.ToLower(name))
+		}
 	}
-	return strings.NewReplacer("-", "_", " ", "_").Replace(name)
+	return name // already a key: no allocation
+}
+
+func keyRune(r rune) rune {
+	if r == '-' || r == ' ' {
+		return '_'
+	}
+	return r
 }
 
 // Canonical returns the canonical name of a platform given by any of its names, and whether the

@@ -83,3 +83,14 @@ func FuzzKey(f *testing.F) {
 		}
 	})
 }
+
+func TestKeyAllocations(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { _ = platform.Key("cisco_iosxe") }); n != 0 {
+		t.Errorf("Key of a key allocates %v times", n)
+	}
+	for in, want := range map[string]string{"Cisco IOS-XE": "cisco_ios_xe", " a-b c ": "a_b_c", "ÄB-c": "äb_c"} {
+		if got := platform.Key(in); got != want {
+			t.Errorf("Key(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -30,7 +30,9 @@ func BenchmarkNetBoxLoad10k(b *testing.B) {
 	srv := netboxtest.NewServer(netboxtest.Config{Version: "4.2.9", Tokens: []string{token}, Latency: 20 * time.Millisecond})
 	defer srv.Close()
 	srv.AddFleet(netboxtest.Generate(devices, 0, 1))
+	// Every status (the generated fleet mixes them), so that all 10,000 load.
 	src, err := netbox.New(netbox.Config{URL: srv.URL, Token: token, PageSize: 1000,
+		Devices: netbox.Filter{Status: []string{netbox.AnyStatus}},
 		GroupBy: []netbox.GroupField{netbox.GroupBySite, netbox.GroupByRole, netbox.GroupByPlatform}})
 	if err != nil {
 		b.Fatal(err)

@@ -72,6 +72,8 @@ type mapper struct {
 	regionParent map[string]string
 	// dns holds the addresses with a DNS name of each object that needed one.
 	dns map[objKey][]ipAddress
+	// platforms memoizes platform: a fleet has few platforms and many hosts.
+	platforms map[[2]string]string
 }
 
 // fallbackName is the stable name of an unnamed object: "device-<id>" or "vm-<id>".
@@ -190,6 +192,19 @@ func (m *mapper) platform(p *ref) string {
 	if p == nil {
 		return ""
 	}
+	k := [2]string{p.Slug, p.Name}
+	if v, ok := m.platforms[k]; ok {
+		return v
+	}
+	v := m.mapPlatform(p)
+	if m.platforms == nil {
+		m.platforms = map[[2]string]string{}
+	}
+	m.platforms[k] = v
+	return v
+}
+
+func (m *mapper) mapPlatform(p *ref) string {
 	if v, ok := m.cfg.Platforms[p.Slug]; ok && p.Slug != "" {
 		return v
 	}
