@@ -18,7 +18,6 @@ import (
 	"github.com/gonorn/norn/hooks/webhook"
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/inventory_plugins/netbox"
-	"github.com/gonorn/norn/platform"
 	"github.com/gonorn/norn/plugins/scrapli"
 	"github.com/gonorn/norn/runner"
 	"github.com/gonorn/norn/tasks"
@@ -63,10 +62,10 @@ func (c *Config) Build(ctx context.Context) (*Norn, error) {
 	}
 	n := &Norn{Config: c}
 	var err error
-	if n.Logger, n.logFile, err = c.Logging.open(); err != nil {
+	if n.Logger, n.logFile, err = c.Logging.Open(); err != nil {
 		return nil, err
 	}
-	if n.Inventory, err = c.Inventory.Load(ctx, n.Logger); err != nil {
+	if n.Inventory, err = c.LoadInventory(ctx, n.Logger); err != nil {
 		n.Close(context.Background())
 		return nil, err
 	}
@@ -167,14 +166,15 @@ func (ic InventoryConfig) Configured() bool {
 // ErrNoInventory is returned by Load and Build when no inventory is configured.
 var ErrNoInventory = errors.New("no inventory: set inventory.simple.dir or inventory.netbox.url (flags -inventory, -netbox-url)")
 
-// Load loads the inventory from the configured plugin. Errors name the inventory file, line
-// and column, or NetBox's URL and the setting at fault (never the token).
-func (ic InventoryConfig) Load(ctx context.Context, log zerolog.Logger) (*inventory.Inventory, error) {
+// LoadInventory loads the inventory from the configured plugin. Errors name the inventory
+// file, line and column, or NetBox's URL and the setting at fault (never the token).
+func (c *Config) LoadInventory(ctx context.Context, log zerolog.Logger) (*inventory.Inventory, error) {
+	ic := c.Inventory
 	if !ic.Configured() {
 		return nil, ErrNoInventory
 	}
 	if ic.Plugin == "netbox" {
-		src, err := ic.NetBox.Source(log)
+		src, err := netbox.New(c.NetBox(log))
 		if err != nil {
 			return nil, err
 		}
@@ -200,50 +200,79 @@ func (s SimpleConfig) Source() *inventory.SimpleInventory {
 	}
 }
 
-// Source returns the NetBox inventory source of the settings. Platform slugs are mapped to
-// norn's names through the platform package's table (NetBox's usual slugs and the other
-// tools' names), then Platforms.
-func (nb NetBoxConfig) Source(log zerolog.Logger) (*netbox.Source, error) {
-	cfg := netbox.Config{URL: nb.URL, Token: nb.Token, GroupsFile: nb.GroupsFile, DefaultsFile: nb.DefaultsFile,
+// netboxKeys maps netbox.Config's fields to the keys that set them.
+var netboxKeys = map[string]string{
+	"URL": "inventory.netbox.url", "Token": "inventory.netbox.token", "TokenFunc": "inventory.netbox.token_file",
+	"GroupsFile": "inventory.netbox.groups_file", "DefaultsFile": "inventory.netbox.defaults_file",
+	"GroupBy": "inventory.netbox.group_by", "Platforms": "inventory.netbox.platforms",
+	"Devices.Params": "inventory.netbox.params", "Devices.Status": "inventory.netbox.params",
+	"CAFile": "inventory.netbox.ca_file", "InsecureSkipVerify": "inventory.netbox.insecure_skip_verify",
+	"Timeout": "inventory.netbox.timeout", "Retries": "inventory.netbox.retries",
+}
+
+// NetBox returns the NetBox inventory's netbox.Config (add Progress if wanted, then
+// netbox.New). Its errors and warnings name the setting as it was given: the flag, the
+// environment variable, or the key and its place in the file.
+func (c *Config) NetBox(log zerolog.Logger) netbox.Config {
+	nb := c.Inventory.NetBox
+	cfg := netbox.Config{URL: nb.URL, GroupsFile: nb.GroupsFile, DefaultsFile: nb.DefaultsFile,
 		CAFile: nb.CAFile, InsecureSkipVerify: nb.InsecureSkipVerify, Timeout: nb.Timeout, Retries: nb.Retries,
 		Logger: &log}
+	if cfg.Retries == 0 {
+		cfg.Retries = -1 // 0 retries: none (netbox.Config's 0 is its default)
+	}
+	if c.Origin("inventory.netbox.token").Source != FromEnv {
+		// A token from the environment is left to the plugin, which reads it again at every
+		// load (a token rotated under a long-running service is picked up).
+		cfg.Token = nb.Token
+	}
 	if nb.TokenFile != "" {
 		path := nb.TokenFile
-		cfg.TokenFunc = func(context.Context) (string, error) { return readSecretFile("inventory.netbox.token_file", path) }
+		cfg.TokenFunc = func(context.Context) (string, error) { return readSecretFile("", path) }
 	}
 	for _, f := range nb.GroupBy {
 		cfg.GroupBy = append(cfg.GroupBy, netbox.GroupField(f))
 	}
-	cfg.Platforms = map[string]string{}
-	for _, name := range platform.Names() {
-		for _, alias := range platform.Aliases(name) {
-			cfg.Platforms[alias] = name
-		}
-		cfg.Platforms[name] = name
-	}
-	for slug, name := range nb.Platforms {
-		cfg.Platforms[slug] = name
-	}
+	cfg.Platforms = nb.Platforms
 	if len(nb.Params) > 0 {
 		cfg.Devices.Params = nb.Params
 	}
-	src, err := netbox.New(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("inventory.netbox: %w", err)
+	cfg.FieldName = func(field string) string {
+		key, ok := netboxKeys[field]
+		if !ok {
+			return ""
+		}
+		k, _ := LookupKey(key)
+		o := c.Origin(key)
+		switch {
+		case o.Source == FromFlag && o.Name != "":
+			return o.Name
+		case o.Source == FromEnv:
+			return "$" + o.Name
+		case o.Source == FromFile:
+			return key + " (" + o.String() + ")"
+		case k.Flag != "":
+			return "-" + k.Flag + " (" + key + ")"
+		}
+		return key
 	}
-	return src, nil
+	return cfg
 }
 
 // readSecretFile reads a secret from a file; key names the setting in errors. The secret is
 // never part of an error.
 func readSecretFile(key, path string) (string, error) {
+	prefix := ""
+	if key != "" {
+		prefix = key + ": "
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", key, err)
+		return "", fmt.Errorf("%s%w", prefix, err)
 	}
 	s := strings.TrimSpace(string(b))
 	if s == "" {
-		return "", fmt.Errorf("%s: %s is empty", key, path)
+		return "", fmt.Errorf("%s%s is empty", prefix, path)
 	}
 	return s, nil
 }
@@ -328,8 +357,8 @@ func (hs *Hooks) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Level returns the zerolog level of Level.
-func (l LoggingConfig) zerologLevel() zerolog.Level {
+// ZerologLevel returns Level as a zerolog.Level.
+func (l LoggingConfig) ZerologLevel() zerolog.Level {
 	switch strings.ToLower(l.Level) {
 	case "debug":
 		return zerolog.DebugLevel
@@ -346,11 +375,12 @@ func (l LoggingConfig) NewLogger(w io.Writer) zerolog.Logger {
 	if strings.ToLower(l.Format) != "json" {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000", NoColor: true}
 	}
-	return zerolog.New(w).Level(l.zerologLevel()).With().Timestamp().Logger()
+	return zerolog.New(w).Level(l.ZerologLevel()).With().Timestamp().Logger()
 }
 
-// open returns the configured logger: to File (appended) or standard error.
-func (l LoggingConfig) open() (zerolog.Logger, io.Closer, error) {
+// Open returns the configured logger, writing to File (appended; close the returned Closer
+// when done) or, without File, to standard error (the Closer is nil).
+func (l LoggingConfig) Open() (zerolog.Logger, io.Closer, error) {
 	if l.File == "" {
 		return l.NewLogger(zerolog.SyncWriter(os.Stderr)), nil, nil
 	}

@@ -3,6 +3,8 @@ package config
 import (
 	"net/url"
 	"time"
+
+	"github.com/gonorn/norn/inventory_plugins/netbox"
 )
 
 // Config is the content of norn.yaml, with the documented defaults where the file, the
@@ -68,13 +70,13 @@ type NetBoxConfig struct {
 	// Platforms maps NetBox platform slugs to norn platform names, on top of the common slugs
 	// the norn command maps already. Default: none.
 	Platforms map[string]string
-	// Params filter the devices, as NetBox's query parameters (status=active, tag=backup).
-	// Default: none.
+	// Params filter the devices, as NetBox's query parameters (tag=backup, site=ams1).
+	// Default: none, which loads the active devices only (a status parameter replaces that).
 	Params url.Values
-	// Timeout bounds each request. Default 0: netbox.Config's (60s).
+	// Timeout bounds each attempt of each request. Default netbox.DefaultTimeout (60s).
 	Timeout time.Duration
-	// Retries is how many times a failed request is retried. Default 0: netbox.Config's (3);
-	// negative disables retries.
+	// Retries is how many times a failed request is retried (0: never). Default
+	// netbox.DefaultRetries (3).
 	Retries int
 }
 
@@ -175,7 +177,8 @@ type BackupConfig struct {
 // Default returns the configuration with every default.
 func Default() *Config {
 	return &Config{
-		Inventory: InventoryConfig{NetBox: NetBoxConfig{GroupBy: []string{"site", "role", "platform"}}},
+		Inventory: InventoryConfig{NetBox: NetBoxConfig{GroupBy: []string{"site", "role", "platform"},
+			Timeout: netbox.DefaultTimeout, Retries: netbox.DefaultRetries}},
 		Runner: RunnerConfig{Workers: 100, Timeout: 10 * time.Second, Retries: 3,
 			RetryWait: 500 * time.Millisecond, Breaker: true},
 		Logging: LoggingConfig{Level: "error", Format: "console", Progress: "auto"},

@@ -84,7 +84,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown section", "inventroy: {}\n", []string{`^norn.yaml:1:1: unknown key "inventroy" at the top level \(did you mean "inventory"\?\)$`}, ErrUnknownKey},
 		{"far unknown", "runner:\n  zzzzzzzz: 1\n", []string{`unknown key "zzzzzzzz" in runner \(known: workers, timeout, `}, ErrUnknownKey},
 		{"int", "runner:\n  workers: many\n", []string{`^norn.yaml:2:12: runner.workers "many": want an integer, not the string "many"$`}, ErrWrongType},
-		{"duration", "runner:\n  timeout: 10\n", []string{`^norn.yaml:2:12: runner.timeout 10: want a duration such as 10s`}, ErrWrongType},
+		{"duration", "runner:\n  timeout: 10\n", []string{`^norn.yaml:2:12: runner.timeout "10": want a duration such as 10s`}, ErrWrongType},
 		{"bad duration", "backup:\n  stale: 1 day\n", []string{`^norn.yaml:2:10: backup.stale "1 day": want a duration`}, ErrWrongType},
 		{"bool", "runner:\n  breaker: yes please\n", []string{`^norn.yaml:2:12: runner.breaker "yes please": want true or false`}, ErrWrongType},
 		{"section type", "runner: 3\n", []string{`^norn.yaml:1:9: runner 3: want a mapping \(keys workers, `}, ErrWrongType},

@@ -44,6 +44,19 @@ func Find(path string) string {
 // variables (and NB_TOKEN / NETBOX_TOKEN) on top, and validates the result. Errors name the
 // file, line and column, or the variable.
 func Load(path string) (*Config, error) {
+	c, err := Read(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Read is Load without Validate, for a program that sets more values (its flags) with Set
+// before it calls Validate itself.
+func Read(path string) (*Config, error) {
 	c := Default()
 	if path != "" {
 		b, err := readFile(path)
@@ -55,9 +68,6 @@ func Load(path string) (*Config, error) {
 		}
 	}
 	if err := c.ApplyEnv(os.LookupEnv); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrUnknownKey is wrapped by the error of a key norn.yaml does not know.
@@ -40,7 +41,7 @@ func (e *Error) Error() string {
 		v = masked
 	}
 	quoted := v
-	if _, err := strconv.ParseFloat(v, 64); err != nil {
+	if e.quote() {
 		quoted = strconv.Quote(v)
 	}
 	switch e.Origin.Source {
@@ -75,6 +76,21 @@ func (e *Error) Error() string {
 
 // Unwrap returns the kind of problem.
 func (e *Error) Unwrap() error { return e.Err }
+
+// quote reports whether the value is shown quoted: text settings, and values that are not of
+// their setting's type.
+func (e *Error) quote() bool {
+	i, ok := keyIndex[e.Key]
+	if !ok || e.secret {
+		_, err := strconv.ParseFloat(e.Value, 64)
+		return err != nil
+	}
+	switch keys[i].field(&Config{}).(type) {
+	case *int, *float64, *bool, *time.Duration:
+		return parseInto(keys[i].field(Default()), e.Value) != nil
+	}
+	return true
+}
 
 // Errors is every problem found at once, sorted by origin.
 type Errors []*Error

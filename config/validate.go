@@ -69,8 +69,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Inventory.Plugin == "netbox" {
 		nb := &c.Inventory.NetBox
-		if nb.Timeout < 0 {
-			bad("inventory.netbox.timeout", "want 0 (the plugin's default) or more")
+		if nb.Timeout <= 0 {
+			bad("inventory.netbox.timeout", "want more than 0")
+		}
+		if nb.Retries < 0 {
+			bad("inventory.netbox.retries", "want 0 or more")
 		}
 	}
 	for _, key := range []string{"inventory.netbox.url", "hooks.alertmanager.url", "hooks.webhook.url", "hooks.slack.url", "hooks.pushgateway.url"} {

@@ -8,19 +8,220 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gonorn/norn/config"
 	"github.com/gonorn/norn/devsim"
 	"github.com/gonorn/norn/hooks/progress"
-	"github.com/gonorn/norn/inventory_plugins/netbox"
 	"github.com/gonorn/norn/tasks/backup"
 )
 
-// options are the command line's settings.
+// errUsage is returned after the problem with the command line has been printed.
+var errUsage = errors.New("bad usage")
+
+// command is a subcommand's flag set: its own flags, plus the shared flags that are bound to
+// norn.yaml settings (config keys), defined once here for every subcommand that takes them.
+type command struct {
+	name     string // "backup"
+	synopsis string // "[flags]" or "[flags] COMMAND..."
+	about    string // what the command does, a few lines
+	examples string // example invocations, one per line
+	fs       *flag.FlagSet
+	stderr   io.Writer
+
+	configPath string
+	verbose    bool
+	filter     string
+	bound      []*keyFlag
+	hidden     map[string]bool
+}
+
+// keyFlag is a flag bound to a config key: its text is kept and applied over the file and the
+// environment (flags win), with the flag named in any error.
+type keyFlag struct {
+	key     config.Key
+	value   string
+	set     bool
+	boolean bool
+}
+
+func (k *keyFlag) String() string {
+	if k == nil {
+		return ""
+	}
+	return k.value
+}
+
+// Set checks the text's type at once (flag prints "invalid value ... for flag -x: ...").
+func (k *keyFlag) Set(v string) error {
+	if err := config.Default().Set(k.key.Name, v, config.Origin{}); err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return errors.New(ce.Msg)
+		}
+		return err
+	}
+	k.value, k.set = v, true
+	return nil
+}
+
+func (k *keyFlag) IsBoolFlag() bool { return k.boolean }
+
+func newCommand(name, synopsis, about, examples string, stderr io.Writer) *command {
+	c := &command{name: name, synopsis: synopsis, about: about, examples: examples, stderr: stderr,
+		fs: flag.NewFlagSet(name, flag.ContinueOnError), hidden: map[string]bool{"help": true}}
+	c.fs.SetOutput(stderr)
+	c.fs.Usage = func() { fmt.Fprintf(c.fs.Output(), "Run 'norn %s -h' for the flags.\n", c.name) }
+	return c
+}
+
+// configFlags adds -config and -v, for the commands that read norn.yaml.
+func (c *command) configFlags() {
+	c.fs.StringVar(&c.configPath, "config", "", "configuration `file` (default $"+config.EnvFile+", else ./"+config.FileName+" if it exists)")
+	c.fs.BoolVar(&c.verbose, "v", false, "debug logging to stderr (logging.level debug)")
+}
+
+// bind adds the flags of the config keys under the given prefixes ("runner.", "hooks.").
+func (c *command) bind(prefixes ...string) {
+	for _, k := range config.Keys() {
+		if k.Flag == "" || c.fs.Lookup(k.Flag) != nil {
+			continue
+		}
+		for _, p := range prefixes {
+			if strings.HasPrefix(k.Name, p) {
+				kf := &keyFlag{key: k, value: config.DefaultValue(k.Name)}
+				if kf.value == "false" || kf.value == "true" {
+					kf.boolean = true
+				}
+				if k.Secret {
+					kf.value = ""
+				}
+				c.fs.Var(kf, k.Flag, k.Usage)
+				c.bound = append(c.bound, kf)
+				break
+			}
+		}
+	}
+}
+
+// The shared flag groups.
+func (c *command) inventoryFlags() {
+	c.bind("inventory.")
+	c.fs.StringVar(&c.filter, "filter", "", "host filter `expr`ession, e.g. 'site=ams1 and platform in [eos, junos]'")
+}
+
+func (c *command) runnerFlags() { c.bind("runner.", "logging.progress") }
+
+func (c *command) alertFlags() { c.bind("hooks.") }
+
+// parse parses args. It prints the problem (or the help text, on stderr) itself and returns
+// flag.ErrHelp for -h and errUsage for a bad command line.
+func (c *command) parse(args []string) error {
+	help := c.fs.Bool("h", false, "show this help")
+	c.fs.BoolVar(help, "help", false, "show this help")
+	if err := c.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			c.usage()
+			return err
+		}
+		return errUsage // flag printed the problem
+	}
+	if *help {
+		c.usage()
+		return flag.ErrHelp
+	}
+	return nil
+}
+
+// usage prints the full help: synopsis, description, flags (hidden ones left out), examples.
+func (c *command) usage() {
+	w := c.fs.Output()
+	fmt.Fprintf(w, "Usage: norn %s %s\n\n%s\n", c.name, c.synopsis, c.about)
+	hasFlags := false
+	c.fs.VisitAll(func(f *flag.Flag) {
+		if c.hidden[f.Name] || f.Name == "h" {
+			return
+		}
+		if !hasFlags {
+			fmt.Fprintf(w, "\nFlags:\n")
+			hasFlags = true
+		}
+		name, usage := flag.UnquoteUsage(f)
+		line := "  -" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		fmt.Fprintf(w, "%s\n    \t%s", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		if kf, ok := f.Value.(*keyFlag); ok {
+			fmt.Fprintf(w, " [%s", kf.key.Name)
+			if len(kf.key.Env) > 0 {
+				fmt.Fprintf(w, ", $%s", kf.key.Env[0])
+			}
+			fmt.Fprint(w, "]")
+		}
+		fmt.Fprintln(w)
+	})
+	if c.configPath != "" || c.fs.Lookup("config") != nil {
+		fmt.Fprintf(w, "\nSettings in [brackets] may also come from norn.yaml or the environment; flags win over the\nenvironment, which wins over the file ('norn config check' shows the effective values).\n")
+	}
+	if c.examples != "" {
+		fmt.Fprintf(w, "\nExamples:\n")
+		for _, l := range strings.Split(strings.TrimSpace(c.examples), "\n") {
+			fmt.Fprintf(w, "  %s\n", strings.TrimSpace(l))
+		}
+	}
+	fmt.Fprintf(w, "\nExit status: 0 success, 1 some host failed or did not run, 2 bad usage or setup error.\n")
+}
+
+// bad prints a usage problem and returns errUsage.
+func (c *command) bad(format string, a ...any) error {
+	fmt.Fprintf(c.stderr, "norn %s: "+format+"\n", append([]any{c.name}, a...)...)
+	fmt.Fprintf(c.stderr, "Run 'norn %s -h' for the flags.\n", c.name)
+	return errUsage
+}
+
+// load reads the configuration (file, environment) and applies the flags over it, then
+// validates it. Problems are printed, naming file:line:col, $VARIABLE or -flag.
+func (c *command) load() (*config.Config, error) {
+	cfg, err := config.Read(config.Find(c.configPath))
+	if err == nil {
+		var errs []error
+		for _, kf := range c.bound {
+			if kf.set {
+				errs = append(errs, cfg.Set(kf.key.Name, kf.value, config.Origin{Source: config.FromFlag, Name: "-" + kf.key.Flag}))
+			}
+		}
+		if c.verbose {
+			errs = append(errs, cfg.Set("logging.level", "debug", config.Origin{Source: config.FromFlag, Name: "-v"}))
+		}
+		if err = errors.Join(errs...); err == nil {
+			err = cfg.Validate()
+		}
+	}
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(c.stderr, "norn %s: %s\n", c.name, line)
+		}
+		return nil, errUsage
+	}
+	if cfg.Inventory.Plugin != "netbox" {
+		for _, kf := range c.bound {
+			if kf.set && strings.HasPrefix(kf.key.Name, "inventory.netbox.") {
+				return nil, c.bad("-%s needs -netbox-url (or inventory.netbox.url in %s)", kf.key.Flag, config.FileName)
+			}
+		}
+	}
+	return cfg, nil
+}
+
+// options are the backup command's settings.
 type options struct {
-	inventory  string
+	cfg        *config.Config
+	inventory  string // SimpleInventory directory; "" with NetBox or the simulated fleet
+	netboxURL  string // NetBox's URL when the inventory comes from NetBox
 	filter     string
 	out        string
-	workers    int
-	timeout    time.Duration
 	onlyFailed bool
 	stale      time.Duration
 	dryRun     bool
@@ -28,206 +229,116 @@ type options struct {
 	redact     backup.RedactLevel
 	progress   progress.Mode
 	verbose    bool
+	showFail   int
 
 	fleet     int
 	faults    float64
 	seed      uint64
 	platforms []devsim.Platform
 
-	retries   int
-	retryTO   bool
-	retryWait time.Duration
-	breaker   bool
-	loginRate float64
-	showFail  int
-
-	netbox netboxOptions
-	alert  alertOptions
+	alert alertOptions
 
 	cpuProfile string // hidden
 	memProfile string // hidden
 }
 
-// netboxOptions are the -netbox-* flags.
-type netboxOptions struct {
-	url       string
-	tokenFile string
-	groups    string
-	defaults  string
-	groupBy   string
-	platforms string
-	params    string
-	caFile    string
-	timeout   time.Duration // -netbox-timeout
-	retries   int           // -netbox-retries
-}
+const backupAbout = `Backs up the running configuration of every selected device into a git repository, one file
+per device and one commit per run, with secrets redacted, volatile lines removed, incomplete
+configurations rejected and each device's status remembered across runs. Without an inventory
+it starts a simulated fleet on 127.0.0.1.`
 
-// hiddenFlags are left out of the usage text (profiling aids).
-var hiddenFlags = map[string]bool{"cpuprofile": true, "memprofile": true, "help": true}
+const backupExamples = `
+norn backup                                       # simulated fleet, backups in ./backup-out
+norn backup -fleet 1000 -faults 0                 # a bigger, healthy simulated fleet
+norn backup -inventory ./inv -filter 'site=ams1 and platform in [eos, junos]'
+norn backup -inventory ./inv -only-failed         # retry what failed or went stale
+norn backup -netbox-url https://netbox.example.com -netbox-token-file ~/.nb-token
+norn backup -config /etc/norn/norn.yaml -json > run.json`
 
-// errUsage is returned by parseFlags after it has printed what is wrong.
-var errUsage = errors.New("bad usage")
-
-// parseFlags parses args. It prints the problem (or the help text) to stderr itself and returns
-// flag.ErrHelp for -h and errUsage for a bad command line.
+// parseFlags parses the backup command's args over norn.yaml and the environment. It prints
+// the problem (or the help text) to stderr itself and returns flag.ErrHelp for -h and errUsage
+// for a bad command line or configuration.
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.inventory, "inventory", "", "Nornir SimpleInventory `dir`ectory (hosts.yaml, groups.yaml, defaults.yaml); default: an embedded simulated fleet")
-	fs.StringVar(&o.netbox.url, "netbox-url", "", "load the inventory from NetBox at this `URL` (token from $NB_TOKEN or $NETBOX_TOKEN, or -netbox-token-file)")
-	fs.StringVar(&o.netbox.tokenFile, "netbox-token-file", "", "`file` holding the NetBox API token")
-	fs.StringVar(&o.netbox.groups, "netbox-groups", "", "SimpleInventory groups.yaml `file` merged with NetBox's groups (credentials, connection options)")
-	fs.StringVar(&o.netbox.defaults, "netbox-defaults", "", "SimpleInventory defaults.yaml `file` merged with NetBox's hosts (credentials, connection options)")
-	fs.StringVar(&o.netbox.groupBy, "netbox-group-by", "site,role,platform", "NetBox `fields` hosts are grouped by, as groups named <field>__<value> (site, role, platform, manufacturer, device_type, tenant, region, location, tag, status, cluster)")
-	fs.StringVar(&o.netbox.platforms, "netbox-platforms", "", "extra NetBox platform slug `mappings` to norn platforms, e.g. 'ios-xe-17=cisco_iosxe,junos-evo=juniper_junos' (common slugs are mapped already)")
-	fs.StringVar(&o.netbox.params, "netbox-params", "", "NetBox device filter `query`, e.g. 'tag=backup&site=ams1' (default: status=active only; 'status=planned' or 'status__n=offline' replace it)")
-	fs.DurationVar(&o.netbox.timeout, "netbox-timeout", netbox.DefaultTimeout, "time limit of each NetBox request attempt (a page of 1,000 devices can take NetBox several seconds)")
-	fs.IntVar(&o.netbox.retries, "netbox-retries", netbox.DefaultRetries, "retries of a failed NetBox request (5xx, 429, network errors, timeouts); 0 for none")
-	fs.StringVar(&o.netbox.caFile, "netbox-ca-file", "", "PEM `file` of the certificate authorities trusted for NetBox's certificate")
-	fs.StringVar(&o.filter, "filter", "", "host filter `expr`ession, e.g. 'site=ams1 and platform in [eos, junos]'")
-	fs.StringVar(&o.out, "out", "backup-out", "git repository `dir`ectory the configurations are stored in")
-	fs.IntVar(&o.workers, "workers", 100, "hosts backed up at the same time")
-	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "time limit of each attempt on a host")
-	fs.BoolVar(&o.onlyFailed, "only-failed", false, "back up only the hosts whose last backup failed or is older than -stale (per the store's status)")
-	fs.DurationVar(&o.stale, "stale", 24*time.Hour, "age after which a host's last good backup counts as stale")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "fetch and compare the configurations, write and commit nothing")
-	fs.BoolVar(&o.json, "json", false, "print the results as JSON on stdout instead of the summary")
-	redact := fs.String("redact", "all", "secret redaction: all (every secret, hashes included), reversible (only secrets that can be decrypted) or off")
-	prog := fs.String("progress", "auto", "progress display on stderr: auto, bar, lines or off")
-	fs.BoolVar(&o.verbose, "v", false, "debug logging to stderr")
-	fs.IntVar(&o.fleet, "fleet", 200, "devices of the embedded simulated fleet (without -inventory)")
-	fs.Float64Var(&o.faults, "faults", 0.05, "fraction of simulated devices that inject a fault (without -inventory)")
-	plats := fs.String("platforms", "", "comma-separated platforms of the simulated fleet (default all five: cisco_iosxe, cisco_nxos, cisco_iosxr, arista_eos, juniper_junos)")
-	fs.Uint64Var(&o.seed, "seed", 1, "seed of the simulated fleet (names, configurations, faults)")
-	fs.IntVar(&o.retries, "retries", 3, "attempts per host, the first included (1: no retries)")
-	fs.BoolVar(&o.retryTO, "retry-timeouts", false, "retry hosts whose attempt timed out too (by default a device that did not answer within -timeout is not tried again in this run)")
-	fs.DurationVar(&o.retryWait, "retry-wait", 500*time.Millisecond, "wait before the first retry (doubles, with jitter)")
-	fs.BoolVar(&o.breaker, "breaker", true, "stop logging in after 3 consecutive authentication failures (circuit breaker; -breaker=false to turn off)")
-	fs.Float64Var(&o.loginRate, "login-rate", 0, "cap on new logins per second, to spare a TACACS/RADIUS server (0: no cap)")
-	fs.IntVar(&o.showFail, "show-failed", 20, "failed hosts listed in the summary (all of them are in the store's status.json)")
-	fs.StringVar(&o.alert.alertmanagerURL, "alertmanager-url", "", "raise an Alertmanager alert per failed host, resolved when it next succeeds (Alertmanager's base `URL`)")
-	fs.StringVar(&o.alert.webhookURL, "webhook-url", "", "post a JSON event per failed host and a run summary to this `URL`")
-	fs.StringVar(&o.alert.webhookSecret, "webhook-secret", "", "sign -webhook-url posts (Standard Webhooks, \"whsec_...\"); default $"+webhookSecretEnv+", which keeps it out of the process list")
-	fs.StringVar(&o.alert.slackURL, "slack-url", "", "post the run summary to this Slack incoming-webhook `URL`")
-	fs.StringVar(&o.alert.metricsListen, "metrics-listen", "", "serve Prometheus metrics on this `address` (e.g. 127.0.0.1:9469) at /metrics while the run lasts")
-	fs.StringVar(&o.alert.pushgatewayURL, "pushgateway-url", "", "push Prometheus metrics (job norn_backup) to this Pushgateway `URL` at the end of the run")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile to `file`")
-	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile to `file` at the end of the run")
-	fullUsage := func() {
-		w := fs.Output()
-		fmt.Fprintf(w, "Usage: backup [flags]\n\n")
-		fmt.Fprintf(w, "Backs up the running configuration of every selected device into a git repository.\n")
-		fmt.Fprintf(w, "Without -inventory it starts a simulated fleet on 127.0.0.1.\n\n")
-		fs.VisitAll(func(f *flag.Flag) {
-			if hiddenFlags[f.Name] {
-				return
-			}
-			name, usage := flag.UnquoteUsage(f)
-			line := "  -" + f.Name
-			if name != "" {
-				line += " " + name
-			}
-			fmt.Fprintf(w, "%s\n    \t%s", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
-			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
-				fmt.Fprintf(w, " (default %s)", f.DefValue)
-			}
-			fmt.Fprintln(w)
-		})
-		fmt.Fprintf(w, "\nExit status: 0 all hosts backed up, 1 some host failed or did not run, 2 bad usage or setup error.\n")
+	c := newCommand("backup", "[flags]", backupAbout, backupExamples, stderr)
+	c.configFlags()
+	c.inventoryFlags()
+	c.bind("backup.")
+	c.fs.BoolVar(&o.onlyFailed, "only-failed", false, "back up only the hosts whose last backup failed or is older than -stale (per the store's status)")
+	c.fs.BoolVar(&o.dryRun, "dry-run", false, "fetch and compare the configurations, write and commit nothing")
+	c.fs.BoolVar(&o.json, "json", false, "print the results as JSON on stdout instead of the summary")
+	c.runnerFlags()
+	c.fs.IntVar(&o.showFail, "show-failed", 20, "failed hosts listed in the summary (all of them are in the store's status.json)")
+	c.alertFlags()
+	c.fs.IntVar(&o.fleet, "fleet", 200, "devices of the embedded simulated fleet (without an inventory)")
+	c.fs.Float64Var(&o.faults, "faults", 0.05, "fraction of simulated devices that inject a fault (without an inventory)")
+	plats := c.fs.String("platforms", "", "comma-separated platforms of the simulated fleet (default all five: cisco_iosxe, cisco_nxos, cisco_iosxr, arista_eos, juniper_junos)")
+	c.fs.Uint64Var(&o.seed, "seed", 1, "seed of the simulated fleet (names, configurations, faults)")
+	c.fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile to `file`")
+	c.fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile to `file` at the end of the run")
+	c.hidden["cpuprofile"], c.hidden["memprofile"] = true, true
+	if err := c.parse(args); err != nil {
+		return nil, err
 	}
-	help := fs.Bool("h", false, "show this help")
-	fs.BoolVar(help, "help", false, "show this help")
-	fs.Usage = func() { fmt.Fprintf(fs.Output(), "Run 'backup -h' for the flags.\n") }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, errUsage // flag printed the problem
-	}
-	if *help {
-		fullUsage()
-		return nil, flag.ErrHelp
-	}
-	bad := func(format string, a ...any) (*options, error) {
-		fmt.Fprintf(stderr, "backup: "+format+"\n", a...)
-		fmt.Fprintf(stderr, "Run 'backup -h' for the flags.\n")
-		return nil, errUsage
-	}
-	if fs.NArg() > 0 {
-		return bad("unexpected argument %q (every setting is a flag)", fs.Arg(0))
-	}
-	var err error
-	if o.redact, err = backup.ParseRedactLevel(*redact); err != nil {
-		return bad("-redact: %v", err)
-	}
-	switch strings.ToLower(*prog) {
-	case "auto":
-		o.progress = progress.Auto
-	case "bar":
-		o.progress = progress.Bar
-	case "lines":
-		o.progress = progress.Lines
-	case "off", "none":
-		o.progress = progress.Off
-	default:
-		return bad("-progress %q: want auto, bar, lines or off", *prog)
+	if c.fs.NArg() > 0 {
+		return nil, c.bad("unexpected argument %q (every setting is a flag)", c.fs.Arg(0))
 	}
 	switch {
-	case o.workers < 1:
-		return bad("-workers %d: want at least 1", o.workers)
-	case o.timeout < 0:
-		return bad("-timeout %s: want 0 (none) or more", o.timeout)
-	case o.stale <= 0:
-		return bad("-stale %s: want a positive duration", o.stale)
-	case o.retries < 1:
-		return bad("-retries %d: want at least 1 (1 turns retries off)", o.retries)
-	case o.retryWait < 0:
-		return bad("-retry-wait %s: want 0 or more", o.retryWait)
-	case o.loginRate < 0:
-		return bad("-login-rate %g: want 0 (no cap) or more", o.loginRate)
 	case o.showFail < 0:
-		return bad("-show-failed %d: want 0 or more", o.showFail)
-	case strings.TrimSpace(o.out) == "":
-		return bad("-out: empty directory name")
+		return nil, c.bad("-show-failed %d: want 0 or more", o.showFail)
 	}
-	if o.inventory != "" && o.netbox.url != "" {
-		return bad("-inventory and -netbox-url: choose one inventory")
+	cfg, err := c.load()
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case o.netbox.timeout <= 0:
-		return bad("-netbox-timeout %s: want more than 0", o.netbox.timeout)
-	case o.netbox.retries < 0:
-		return bad("-netbox-retries %d: want 0 or more", o.netbox.retries)
+	o.cfg, o.filter, o.verbose = cfg, c.filter, c.verbose || strings.EqualFold(cfg.Logging.Level, "debug")
+	switch cfg.Inventory.Plugin {
+	case "netbox":
+		o.netboxURL = cfg.Inventory.NetBox.URL
+	default:
+		o.inventory = cfg.Inventory.Simple.Dir
 	}
-	if o.netbox.url == "" {
-		for name, v := range map[string]string{"-netbox-token-file": o.netbox.tokenFile, "-netbox-groups": o.netbox.groups,
-			"-netbox-defaults": o.netbox.defaults, "-netbox-params": o.netbox.params, "-netbox-ca-file": o.netbox.caFile, "-netbox-platforms": o.netbox.platforms} {
-			if v != "" {
-				return bad("%s needs -netbox-url", name)
-			}
-		}
+	o.out, o.stale = cfg.Backup.Out, cfg.Backup.Stale
+	o.redact, _ = backup.ParseRedactLevel(cfg.Backup.Redact) // validated by load
+	o.progress, _ = cfg.Logging.ProgressMode()
+	h := cfg.Hooks
+	secret, err := h.Webhook.WebhookSecret()
+	if err != nil {
+		return nil, c.bad("%v", err)
 	}
+	o.alert = alertOptions{alertmanagerURL: h.Alertmanager.URL, webhookURL: h.Webhook.URL, webhookSecret: secret,
+		slackURL: h.Slack.URL, metricsListen: h.Metrics.Listen, pushgatewayURL: h.Pushgateway.URL}
 	if o.simulated() {
 		if o.fleet < 1 {
-			return bad("-fleet %d: want at least 1 device", o.fleet)
+			return nil, c.bad("-fleet %d: want at least 1 device", o.fleet)
 		}
 		if o.faults < 0 || o.faults > 1 {
-			return bad("-faults %g: want a fraction between 0 and 1", o.faults)
+			return nil, c.bad("-faults %g: want a fraction between 0 and 1", o.faults)
 		}
-		for _, p := range strings.Split(*plats, ",") {
-			if p = strings.TrimSpace(p); p == "" {
-				continue
-			}
-			pl, err := devsim.ParsePlatform(p)
-			if err != nil {
-				return bad("-platforms: %v", err)
-			}
-			o.platforms = append(o.platforms, pl)
+		if o.platforms, err = parsePlatforms(*plats); err != nil {
+			return nil, c.bad("-platforms: %v", err)
 		}
 	}
 	return o, nil
 }
 
+// parsePlatforms parses a comma-separated list of devsim platforms.
+func parsePlatforms(s string) ([]devsim.Platform, error) {
+	var out []devsim.Platform
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pl, err := devsim.ParsePlatform(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pl)
+	}
+	return out, nil
+}
+
 // simulated reports whether the run backs up the embedded simulated fleet.
-func (o *options) simulated() bool { return o.inventory == "" && o.netbox.url == "" }
+func (o *options) simulated() bool {
+	return o.inventory == "" && o.netboxURL == "" && (o.cfg == nil || !o.cfg.Inventory.Configured())
+}

@@ -473,7 +473,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"-bogus"}, `flag provided but not defined: -bogus`},
 		{"argument", []string{"-inventory", good, "extra"}, `unexpected argument "extra"`},
 		{"workers", []string{"-workers", "0"}, `-workers 0: want at least 1`},
-		{"redact", []string{"-redact", "some"}, `-redact: `},
+		{"redact", []string{"-redact", "some"}, `-redact "some": want all, reversible or off`},
 		{"progress", []string{"-progress", "fancy"}, `-progress "fancy"`},
 		{"faults", []string{"-faults", "2"}, `-faults 2: want a fraction`},
 		{"platform", []string{"-platforms", "cisco_ios,foo_os"}, `-platforms: `},

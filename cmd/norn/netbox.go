@@ -4,40 +4,27 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/gonorn/norn/config"
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/inventory_plugins/netbox"
 )
 
-// netboxFlags names the netbox.Config fields set from flags, so that the netbox package's
-// errors and warnings name the flag (netbox.Config.FieldName).
-var netboxFlags = map[string]string{
-	"URL": "-netbox-url", "Token": "-netbox-token-file", "TokenFunc": "-netbox-token-file",
-	"GroupsFile": "-netbox-groups", "DefaultsFile": "-netbox-defaults", "GroupBy": "-netbox-group-by",
-	"Platforms": "-netbox-platforms", "Devices.Params": "-netbox-params", "Devices.Status": "-netbox-params",
-	"CAFile": "-netbox-ca-file", "Timeout": "-netbox-timeout", "Retries": "-netbox-retries",
-}
-
-// netboxSource builds the NetBox inventory source from the -netbox-* flags. Errors name the
-// flag at fault. The token is never printed. NetBox platform slugs map through package
+// netboxSource builds the NetBox inventory source from the configuration (norn.yaml, NORN_*
+// variables and -netbox-* flags): errors and warnings name the flag, variable or key at fault
+// (config.Config.NetBox), never the token. NetBox platform slugs map through package
 // platform's table (ios, cisco-ios-xe, nx-os, eos, junos, ...); -netbox-platforms adds to it
 // and wins over it. progress, if not nil, receives a line now and then while a load of several
 // pages runs.
-func netboxSource(o *netboxOptions, log zerolog.Logger, progress io.Writer) (*netbox.Source, error) {
-	cfg := netbox.Config{URL: o.url, GroupsFile: o.groups, DefaultsFile: o.defaults, CAFile: o.caFile, Logger: &log,
-		Timeout: o.timeout, Retries: o.retries, FieldName: func(f string) string { return netboxFlags[f] }}
-	if cfg.Retries == 0 {
-		cfg.Retries = -1 // -netbox-retries 0: none (the Config's 0 is its default)
-	}
+func netboxSource(cfg *config.Config, log zerolog.Logger, progress io.Writer) (*netbox.Source, error) {
+	nc := cfg.NetBox(log)
 	if progress != nil {
 		var last time.Time
-		cfg.Progress = func(loaded, total int) {
+		nc.Progress = func(loaded, total int) {
 			// Calls do not overlap. A load of one page needs no progress; otherwise a line a
 			// second at most, and the last.
 			if (last.IsZero() && loaded == total) || (loaded < total && time.Since(last) < time.Second) {
@@ -47,57 +34,14 @@ func netboxSource(o *netboxOptions, log zerolog.Logger, progress io.Writer) (*ne
 			fmt.Fprintf(progress, "netbox: %d of %d objects loaded\n", loaded, total)
 		}
 	}
-	if o.tokenFile != "" {
-		path := o.tokenFile
-		cfg.TokenFunc = func(context.Context) (string, error) { // errors are prefixed with the flag
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return "", err
-			}
-			tok := strings.TrimSpace(string(b))
-			if tok == "" {
-				return "", fmt.Errorf("%s is empty", path)
-			}
-			return tok, nil
-		}
-	}
-	for _, f := range strings.Split(o.groupBy, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			cfg.GroupBy = append(cfg.GroupBy, netbox.GroupField(f))
-		}
-	}
-	cfg.Platforms = map[string]string{}
-	for _, kv := range strings.Split(o.platforms, ",") {
-		if kv = strings.TrimSpace(kv); kv == "" {
-			continue
-		}
-		slug, name, ok := strings.Cut(kv, "=")
-		if !ok || strings.TrimSpace(slug) == "" || strings.TrimSpace(name) == "" {
-			return nil, fmt.Errorf("-netbox-platforms: %q: want slug=platform", kv)
-		}
-		cfg.Platforms[strings.TrimSpace(slug)] = strings.TrimSpace(name)
-	}
-	if o.params != "" {
-		q, err := url.ParseQuery(o.params)
-		if err != nil {
-			return nil, fmt.Errorf("-netbox-params: %w", err)
-		}
-		cfg.Devices.Params = q
-	}
-	return netbox.New(cfg) // its errors name the flags (FieldName)
-}
-
-// loadNetBox loads the inventory from NetBox.
-func loadNetBox(ctx context.Context, o *netboxOptions, log zerolog.Logger) (*inventory.Inventory, error) {
-	inv, _, err := loadNetBoxReport(ctx, o, log, nil)
-	return inv, err
+	return netbox.New(nc) // its errors name the flags (FieldName)
 }
 
 // loadNetBoxReport loads the inventory from NetBox and writes to w (if not nil) the load's
 // progress and its warnings: hosts whose platform norn does not know, naming the slug and
 // -netbox-platforms, and hosts without any IP address.
-func loadNetBoxReport(ctx context.Context, o *netboxOptions, log zerolog.Logger, w io.Writer) (*inventory.Inventory, *netbox.Report, error) {
-	src, err := netboxSource(o, log, w)
+func loadNetBoxReport(ctx context.Context, cfg *config.Config, log zerolog.Logger, w io.Writer) (*inventory.Inventory, *netbox.Report, error) {
+	src, err := netboxSource(cfg, log, w)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -26,7 +26,7 @@ func TestNetBoxLoadWarnings(t *testing.T) {
 		netboxtest.Device{Name: "noip", Platform: "cisco-ios-xe"},
 		netboxtest.Device{Name: "spare", Platform: "vyos", Status: "planned"},
 	)
-	o := &netboxOptions{url: srv.URL, platforms: "ios-classic=cisco_iosxe", timeout: 5 * time.Second, retries: 1}
+	o := netboxTestConfig(t, "-netbox-url", srv.URL, "-netbox-platforms", "ios-classic=cisco_iosxe", "-netbox-timeout", "5s", "-netbox-retries", "1")
 	var w bytes.Buffer
 	inv, rep, err := loadNetBoxReport(context.Background(), o, zerolog.Nop(), &w)
 	if err != nil {
@@ -56,12 +56,12 @@ func TestNetBoxLoadWarnings(t *testing.T) {
 
 // Errors of the NetBox load name the flag at fault, not a Go field.
 func TestNetBoxErrorsNameFlags(t *testing.T) {
-	o := &netboxOptions{url: "http://127.0.0.1:1", tokenFile: filepath.Join(t.TempDir(), "missing"), timeout: time.Second}
+	o := netboxTestConfig(t, "-netbox-url", "http://127.0.0.1:1", "-netbox-token-file", filepath.Join(t.TempDir(), "missing"), "-netbox-timeout", "1s")
 	_, _, err := loadNetBoxReport(context.Background(), o, zerolog.Nop(), nil)
 	if err == nil || !strings.Contains(err.Error(), "netbox: -netbox-token-file: open ") || strings.Contains(err.Error(), "Config.") {
 		t.Errorf("token file: %v", err)
 	}
-	o = &netboxOptions{url: "ftp://netbox", timeout: time.Second}
+	o = netboxTestConfig(t, "-netbox-url", "ftp://netbox", "-netbox-timeout", "1s")
 	_, _, err = loadNetBoxReport(context.Background(), o, zerolog.Nop(), nil)
 	if err == nil || !strings.Contains(err.Error(), `-netbox-url "ftp://netbox": scheme must be http or https`) {
 		t.Errorf("url: %v", err)
@@ -77,7 +77,23 @@ func TestNetBoxErrorsNameFlags(t *testing.T) {
 	}
 	var stderr bytes.Buffer
 	o2, err := parseFlags([]string{"-netbox-url", "http://nb"}, &stderr)
-	if err != nil || o2.netbox.timeout != 60*time.Second || o2.netbox.retries != 3 {
+	if err != nil || o2.cfg.Inventory.NetBox.Timeout != 60*time.Second || o2.cfg.Inventory.NetBox.Retries != 3 {
 		t.Errorf("defaults: %+v %v %s", o2, err, stderr.String())
+	}
+}
+
+// A load of several pages prints its progress: the first page and the last at least.
+func TestNetBoxProgress(t *testing.T) {
+	srv := netboxtest.NewServer(netboxtest.Config{AllowAnonymous: true, MaxPageSize: 2})
+	defer srv.Close()
+	for _, n := range []string{"r1", "r2", "r3", "r4", "r5"} {
+		srv.AddDevices(netboxtest.Device{Name: n, Platform: "eos", PrimaryIP4: "192.0.2.1/32"})
+	}
+	var w bytes.Buffer
+	if _, _, err := loadNetBoxReport(context.Background(), &netboxOptions{url: srv.URL, timeout: 5 * time.Second}, zerolog.Nop(), &w); err != nil {
+		t.Fatal(err)
+	}
+	if out := w.String(); !strings.HasPrefix(out, "netbox: 2 of 5 objects loaded\n") || !strings.HasSuffix(out, "netbox: 5 of 5 objects loaded\n") {
+		t.Errorf("progress:\n%s", out)
 	}
 }

@@ -16,13 +16,11 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
-	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/config"
 	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/hooks/progress"
 	"github.com/gonorn/norn/inventory"
-	"github.com/gonorn/norn/plugins/scrapli"
 	"github.com/gonorn/norn/runner"
-	"github.com/gonorn/norn/tasks"
 	"github.com/gonorn/norn/tasks/backup"
 	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
@@ -110,7 +108,12 @@ func (j *job) run(ctx context.Context) int {
 	}
 	heap := startHeapSampler(50 * time.Millisecond)
 	defer heap.Stop()
-	j.log = newLogger(j.stderr, j.progressOut, o.verbose)
+	log, closeLog, err := newLogger(j.stderr, j.progressOut, o.cfg.Logging)
+	if err != nil {
+		return j.fail("%v", err)
+	}
+	defer closeLog()
+	j.log = log
 
 	// The inventory: the user's, or the embedded simulated fleet's, loaded the same way.
 	invDir, invLabel := o.inventory, o.inventory
@@ -126,25 +129,19 @@ func (j *job) run(ctx context.Context) int {
 		defer sf.Close()
 		invDir, invLabel = sf.invDir, "simulated fleet"
 	}
-	var inv *inventory.Inventory
-	var err error
-	if o.netbox.url != "" {
-		invLabel = "NetBox " + o.netbox.url
-		if inv, err = loadNetBox(ctx, &o.netbox, j.log); err != nil {
-			return j.fail("%v", err) // names the URL and NetBox's message, never the token
-		}
-	} else if inv, err = inventory.LoadDir(ctx, invDir); err != nil {
-		return j.fail("%v", err) // names the file, line and column
+	inv, label, err := loadInventory(ctx, o.cfg, invDir, j.log, j.stderr)
+	if err != nil {
+		return j.fail("%v", err)
+	}
+	if !o.simulated() {
+		invLabel = label
 	}
 	if inv.Len() == 0 {
 		return j.fail("inventory %s has no hosts", invLabel)
 	}
-	var filter inventory.Filter
-	if strings.TrimSpace(o.filter) != "" {
-		if filter, err = inventory.ParseFilter(o.filter); err != nil {
-			// The parse error names the column and draws a caret under it.
-			return j.fail("-filter: %v", err)
-		}
+	filter, err := parseFilter(o.filter)
+	if err != nil {
+		return j.fail("%v", err)
 	}
 
 	storeDir := o.out
@@ -169,10 +166,6 @@ func (j *job) run(ctx context.Context) int {
 	if err != nil {
 		return j.fail("%v", err)
 	}
-	reg := connection.NewRegistry(connection.WithLogger(j.log))
-	if err := scrapli.Register(reg); err != nil {
-		return j.fail("%v", err)
-	}
 
 	alert, err := j.startAlerting()
 	if err != nil {
@@ -193,36 +186,9 @@ func (j *job) run(ctx context.Context) int {
 	}
 	hooksList = append(hooksList, alert.hooks...)
 	hooksList = append(hooksList, j.extraHooks...)
-	rcfg := runner.Config{
-		Inventory:   inv,
-		Workers:     o.workers,
-		Timeout:     o.timeout,
-		Logger:      j.log,
-		Hooks:       hooksList,
-		Connections: reg,
-		ConnectionLimits: connection.ManagerConfig{
-			OpenRate:  o.loginRate,
-			OpenBurst: o.workers,
-			Logger:    j.log,
-		},
-	}
-	if o.retries > 1 {
-		rcfg.Retry = &runner.RetryConfig{
-			MaxAttempts:     o.retries,
-			InitialInterval: o.retryWait,
-			MaxInterval:     max(o.retryWait, 5*time.Second),
-			Retryable: func(err error) bool {
-				// A device that did not answer within the whole attempt is rarely back a second
-				// later; retrying it would multiply the run's time by the attempts.
-				return runner.Retryable(err) && (o.retryTO || tasks.Classify(err) != tasks.ClassTimeout)
-			},
-		}
-		if o.retryWait == 0 {
-			rcfg.Retry.InitialInterval = time.Nanosecond // 0 would mean the package default (1 s)
-		}
-	}
-	if o.breaker {
-		rcfg.Breaker = &runner.BreakerConfig{} // authentication failures, 3 in a row, run-wide
+	rcfg, err := runnerConfig(o.cfg, inv, j.log, hooksList)
+	if err != nil {
+		return j.fail("%v", err)
 	}
 	r, err := runner.New(rcfg)
 	if err != nil {
@@ -251,8 +217,7 @@ func (j *job) run(ctx context.Context) int {
 	if o.dryRun {
 		what = "dry run: comparing"
 	}
-	fmt.Fprintf(j.info, "%s %d hosts into %s: %d workers, timeout %s, %s, %s\n",
-		what, len(hosts), o.out, o.workers, durOrNone(o.timeout), retryDesc(o), breakerDesc(o))
+	fmt.Fprintf(j.info, "%s %d hosts into %s: %s\n", what, len(hosts), o.out, o.cfg.Runner.Describe())
 
 	t := newTally(hosts, o.json)
 	runStart := time.Now()
@@ -301,44 +266,27 @@ func (j *job) run(ctx context.Context) int {
 
 func storeStatusPath(out string) string { return gitstore.StatusPath(out) }
 
-// newLogger returns the program's logger: zerolog's console writer on stderr (colours only on a
-// terminal), debug level with -v, errors only otherwise (the summary reports every failed host).
-func newLogger(w, term io.Writer, verbose bool) zerolog.Logger {
-	level := zerolog.ErrorLevel
-	if verbose {
-		level = zerolog.DebugLevel
+// newLogger returns the program's logger (logging.*): to logging.file when set, else zerolog's
+// console writer on stderr (colours only on a terminal) or JSON lines (logging.format json); at
+// logging.level, error by default (the summary reports every failed host), debug with -v.
+// close closes the log file.
+func newLogger(w, term io.Writer, lc config.LoggingConfig) (log zerolog.Logger, close func(), err error) {
+	if lc.File != "" {
+		l, c, err := lc.Open()
+		if err != nil {
+			return l, nil, err
+		}
+		return l, func() { c.Close() }, nil
+	}
+	if strings.EqualFold(lc.Format, "json") {
+		return zerolog.New(w).Level(lc.ZerologLevel()).With().Timestamp().Logger(), func() {}, nil
 	}
 	color := false
 	if f, ok := term.(*os.File); ok {
 		color = isatty.IsTerminal(f.Fd())
 	}
 	cw := zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000", NoColor: !color}
-	return zerolog.New(cw).Level(level).With().Timestamp().Logger()
-}
-
-func durOrNone(d time.Duration) string {
-	if d == 0 {
-		return "none"
-	}
-	return d.String()
-}
-
-func retryDesc(o *options) string {
-	if o.retries <= 1 {
-		return "no retries"
-	}
-	what := "failures but timeouts"
-	if o.retryTO {
-		what = "failures"
-	}
-	return fmt.Sprintf("%d attempts on %s (first retry after %s)", o.retries, what, o.retryWait)
-}
-
-func breakerDesc(o *options) string {
-	if !o.breaker {
-		return "auth breaker off"
-	}
-	return "auth breaker on"
+	return zerolog.New(cw).Level(lc.ZerologLevel()).With().Timestamp().Logger(), func() {}, nil
 }
 
 // lockedWriter serialises writes from the progress display, the logger and the report.
