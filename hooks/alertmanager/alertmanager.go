@@ -148,6 +148,7 @@ type Stats struct {
 // Hook raises and resolves Alertmanager alerts. It implements hooks.TaskFailedHook,
 // hooks.TaskOKHook, hooks.RunStartHook, hooks.RunEndHook and hooks.BreakerHook. Create it with New; Close it when the program ends.
 type Hook struct {
+	hooks.HookDefaults
 	cfg        Config
 	endpoint   string
 	shown      string
@@ -595,10 +596,11 @@ func (h *Hook) TaskOK(_ context.Context, e *hooks.Event) {
 }
 
 // SetupFailed raises the run-level alert of task (alertname Config.SetupAlertName, error_class
-// "setup", severity "critical"): the run could not start (inventory not loaded, NetBox refused
-// the token, the backup repository unusable), so no host alert can say it. It stays firing like
-// a host's (Config.Expire) until a run of task starts (RunStart resolves it). It never blocks.
-func (h *Hook) SetupFailed(_ context.Context, task string, err error) {
+// "setup", severity "critical", and the stage that failed as an annotation, e.g. "inventory",
+// "repository"): the run could not start (inventory not loaded, NetBox refused the token, the
+// backup repository unusable), so no host alert can say it. It stays firing like a host's
+// (Config.Expire) until a run of task starts (RunStart resolves it). It never blocks.
+func (h *Hook) SetupFailed(_ context.Context, task, stage string, err error) {
 	msg := "setup failed"
 	if err != nil {
 		msg = truncate(strings.ToValidUTF8(redact.Host(nil).String(err.Error()), "\uFFFD"), h.cfg.MessageLimit)
@@ -606,13 +608,16 @@ func (h *Hook) SetupFailed(_ context.Context, task string, err error) {
 	now := h.cfg.now()
 	a := &alert{
 		Labels:       h.setupLabels(task),
-		Annotations:  h.annotations(len(h.cfg.Annotations) + 3),
+		Annotations:  h.annotations(len(h.cfg.Annotations) + 4),
 		GeneratorURL: h.cfg.GeneratorURL,
 		key:          alertKey(task, "\x00setup"),
 		started:      now,
 	}
 	a.Annotations["summary"] = fmt.Sprintf("norn task %s could not start: no host was attempted", task)
 	a.Annotations["description"] = msg
+	if stage != "" {
+		a.Annotations["stage"] = stage
+	}
 	a.StartsAt = formatTime(now)
 	if h.cfg.Expire > 0 {
 		a.EndsAt = formatTime(now.Add(h.cfg.Expire))

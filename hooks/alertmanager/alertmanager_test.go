@@ -561,7 +561,7 @@ func TestSetupFailedAndRunStart(t *testing.T) {
 	rcv := newReceiver(t)
 	h := newHook(t, Config{URL: rcv.url(), Expire: 2 * time.Hour, Labels: map[string]string{"team": "netops"},
 		RunbookURL: "https://wiki.example/norn"})
-	h.SetupFailed(context.Background(), "backup", errors.New("inventory hosts.yaml:3:5: unknown key \"hostnme\""))
+	h.SetupFailed(context.Background(), "backup", "inventory", errors.New("inventory hosts.yaml:3:5: unknown key \"hostnme\""))
 	flush(t, h)
 	if s := h.Stats(); s.Firing != 1 {
 		t.Fatalf("Stats = %+v, want the setup alert firing", s)
@@ -577,7 +577,7 @@ func TestSetupFailedAndRunStart(t *testing.T) {
 	if fmt.Sprint(fire.Labels) != fmt.Sprint(want) || fmt.Sprint(res.Labels) != fmt.Sprint(want) {
 		t.Errorf("labels %v / %v, want %v", fire.Labels, res.Labels, want)
 	}
-	if !strings.Contains(fire.Annotations["description"], "hosts.yaml:3:5") || fire.Annotations["runbook_url"] != "https://wiki.example/norn" ||
+	if !strings.Contains(fire.Annotations["description"], "hosts.yaml:3:5") || fire.Annotations["stage"] != "inventory" || fire.Annotations["runbook_url"] != "https://wiki.example/norn" ||
 		fire.EndsAt == "" {
 		t.Errorf("setup alert = %+v", fire)
 	}

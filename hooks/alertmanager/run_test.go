@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/hooks/alertmanager"
 	"github.com/gonorn/norn/hooks/internal/hooktest"
 	"github.com/gonorn/norn/inventory"
@@ -32,7 +33,7 @@ func TestRunWithHangingAlertmanager(t *testing.T) {
 		hosts = append(hosts, &inventory.Host{Name: fmt.Sprintf("sw%04d", i), Attrs: inventory.Attrs{Platform: "cisco_nxos"}})
 	}
 	const flush = 300 * time.Millisecond
-	r, err := runner.New(runner.Config{Inventory: inventory.New(hosts, nil, nil), Hooks: []any{hook}, FlushTimeout: flush})
+	r, err := runner.New(runner.Config{Inventory: inventory.New(hosts, nil, nil), Hooks: []hooks.Hook{hook}, FlushTimeout: flush})
 	if err != nil {
 		t.Fatal(err)
 	}

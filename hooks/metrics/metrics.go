@@ -40,6 +40,14 @@ type Config struct {
 	// Registry receives the metrics. Default: a new registry owned by the Hook (see Registry);
 	// never prometheus.DefaultRegisterer.
 	Registry *prometheus.Registry
+	// HostStates, when set, is the fleet's per-host state across runs (for a backup, the
+	// repository's status), exported by a HostCollector at each scrape and push in place of the
+	// per-process norn_host_last_success_timestamp_seconds and norn_host_ok gauges: every host
+	// then has its series, including hosts that failed or were left out of this run, and a
+	// push (PUT) replaces the group with the whole fleet's state, so a -filter run does not
+	// wipe the other hosts' series. Default nil: the per-process gauges, fed by this process's
+	// events only.
+	HostStates func(ctx context.Context) ([]HostState, error)
 
 	// PushURL is a Pushgateway's base URL (e.g. "http://pushgateway:9091"); when set, the
 	// registry is pushed at the end of each run. A user:password in it becomes basic auth.
@@ -53,6 +61,9 @@ type Config struct {
 	// PushAdd pushes with POST, replacing only the pushed metric names in the group. Default
 	// false: PUT, replacing the whole group (the usual choice for a batch job).
 	PushAdd bool
+	// ManualPush leaves pushing to the program (Push), for one that records the run's results in
+	// the state HostStates reads after the run ends. Default false: RunEnd pushes.
+	ManualPush bool
 	// PushTimeout bounds one push. Default 10s.
 	PushTimeout time.Duration
 	// PushRetryFor bounds the retries of a push (network errors, 5xx, 429; never other 4xx).
@@ -79,9 +90,10 @@ type HookStats struct {
 }
 
 // Hook records metrics. It implements hooks.TaskOKHook, hooks.TaskFailedHook,
-// hooks.TaskRetryHook, hooks.RunEndHook and hooks.BreakerHook. Create it with New; Close it
+// hooks.TaskRetryHook, hooks.RunStartHook, hooks.RunEndHook and hooks.BreakerHook. Create it with New; Close it
 // when the program ends.
 type Hook struct {
+	hooks.HookDefaults
 	cfg Config
 	reg *prometheus.Registry
 
@@ -98,6 +110,8 @@ type Hook struct {
 	runHosts     *prometheus.GaugeVec
 	runChanged   *prometheus.GaugeVec
 	runsTotal    *prometheus.CounterVec
+	setupFailed  *prometheus.GaugeVec
+	invFailed    *prometheus.GaugeVec
 	hookObserver *hookCollector
 
 	push *pusher // nil without PushURL
@@ -153,9 +167,22 @@ func New(cfg Config) (*Hook, error) {
 		Help: "Hosts the last run of the task changed."}, []string{"task"})
 	h.runsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "runs_total",
 		Help: "Runs that ended, by task."}, []string{"task"})
+	h.setupFailed = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "run_setup_failed",
+		Help: "1 when the last run of the task stopped before any host ran (inventory, NetBox, repository), 0 once a run started."},
+		[]string{"task"})
+	h.invFailed = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "inventory_load_failed",
+		Help: "1 when the last run of the task could not load its inventory (file error, NetBox down or refusing the token)."},
+		[]string{"task"})
 	h.hookObserver = newHookCollector(ns)
-	for _, c := range []prometheus.Collector{h.tasksTotal, h.failures, h.duration, h.retries, h.breaker, h.transitions,
-		h.lastSuccess, h.hostOK, h.runDuration, h.runLast, h.runHosts, h.runChanged, h.runsTotal, h.hookObserver} {
+	cs := []prometheus.Collector{h.tasksTotal, h.failures, h.duration, h.retries, h.breaker, h.transitions,
+		h.runDuration, h.runLast, h.runHosts, h.runChanged, h.runsTotal, h.setupFailed, h.invFailed, h.hookObserver}
+	if cfg.HostStates != nil {
+		h.lastSuccess, h.hostOK = nil, nil
+		cs = append(cs, NewHostCollector(ns, cfg.HostStates))
+	} else {
+		cs = append(cs, h.lastSuccess, h.hostOK)
+	}
+	for _, c := range cs {
 		if err := cfg.Registry.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: registering: %w (is another metrics.Hook using this Registry and Namespace?)", err)
 		}
@@ -221,8 +248,10 @@ func (h *Hook) TaskOK(_ context.Context, e *hooks.Event) {
 	if at.IsZero() {
 		at = h.cfg.now()
 	}
-	h.lastSuccess.WithLabelValues(host, task).Set(unixSeconds(at))
-	h.hostOK.WithLabelValues(host, task).Set(1)
+	if h.lastSuccess != nil {
+		h.lastSuccess.WithLabelValues(host, task).Set(unixSeconds(at))
+		h.hostOK.WithLabelValues(host, task).Set(1)
+	}
 }
 
 // TaskFailed counts a failure by error class. Hosts that were not run (cancelled runs) are
@@ -248,7 +277,9 @@ func (h *Hook) TaskFailed(_ context.Context, e *hooks.Event) {
 	if e.Result != nil {
 		h.duration.WithLabelValues(task, "failed").Observe(e.Result.Duration.Seconds())
 	}
-	h.hostOK.WithLabelValues(host, task).Set(0)
+	if h.hostOK != nil {
+		h.hostOK.WithLabelValues(host, task).Set(0)
+	}
 }
 
 // TaskRetry counts a retried attempt.
@@ -294,8 +325,33 @@ func (h *Hook) RunEnd(ctx context.Context, e *hooks.RunEvent) {
 	h.runHosts.WithLabelValues(task, "not_run").Set(float64(s.NotRun))
 	h.runChanged.WithLabelValues(task).Set(float64(s.Changed))
 	h.runsTotal.WithLabelValues(task).Inc()
-	if h.push != nil {
+	if h.push != nil && !h.cfg.ManualPush {
 		_ = h.Push(ctx)
+	}
+}
+
+// RunStart clears the task's setup failure gauges: the run got past its setup.
+func (h *Hook) RunStart(_ context.Context, e *hooks.RunEvent) {
+	if e.Run == nil {
+		return
+	}
+	h.setupFailed.WithLabelValues(e.Run.Task).Set(0)
+	h.invFailed.WithLabelValues(e.Run.Task).Set(0)
+}
+
+// SetupFailed records that a run of task stopped before any host ran, at stage ("inventory"
+// also sets norn_inventory_load_failed), and with a PushURL pushes at once within ctx, with
+// POST: the setup gauges replace their earlier values in the group while the hosts' series of
+// earlier runs stay (a HostStates source that cannot be read yet adds nothing).
+func (h *Hook) SetupFailed(ctx context.Context, task, stage string, _ error) {
+	h.setupFailed.WithLabelValues(task).Set(1)
+	inv := 0.0
+	if stage == "inventory" {
+		inv = 1
+	}
+	h.invFailed.WithLabelValues(task).Set(inv)
+	if h.push != nil {
+		_ = h.push.pushAndWait(ctx, http.MethodPost)
 	}
 }
 
@@ -306,7 +362,7 @@ func (h *Hook) Push(ctx context.Context) error {
 	if h.push == nil {
 		return nil
 	}
-	return h.push.pushAndWait(ctx)
+	return h.push.pushAndWait(ctx, h.push.method)
 }
 
 // Close waits for a push in progress until ctx is done, then stops the push worker.
@@ -387,5 +443,6 @@ var (
 	_ hooks.TaskFailedHook = (*Hook)(nil)
 	_ hooks.TaskRetryHook  = (*Hook)(nil)
 	_ hooks.RunEndHook     = (*Hook)(nil)
+	_ hooks.RunStartHook   = (*Hook)(nil)
 	_ hooks.BreakerHook    = (*Hook)(nil)
 )

@@ -27,8 +27,8 @@ type pusher struct {
 	p       *push.Pusher
 	method  string
 	shown   string
-	q       *queue.Queue[struct{}]
-	waiting atomic.Bool // a push is queued and has not started
+	q       *queue.Queue[string] // items: the method of each push (PUT or POST)
+	waiting atomic.Bool          // a push with the configured method is queued and has not started
 }
 
 func newPusher(cfg Config, g prometheus.Gatherer) (*pusher, error) {
@@ -75,14 +75,14 @@ func newPusher(cfg Config, g prometheus.Gatherer) (*pusher, error) {
 	}
 	p.q = queue.New(queue.Config{
 		Name:     "pushgateway",
-		Size:     1,
+		Size:     2,
 		Workers:  1,
 		Timeout:  cfg.PushTimeout,
 		RetryFor: retryFor,
 		Logger:   cfg.Logger.With().Str("url", p.shown).Logger(),
 		Sleep:    cfg.sleep,
 		Now:      cfg.now,
-	}, p.send, queue.Options[struct{}]{})
+	}, p.send, queue.Options[string]{})
 	return p, nil
 }
 
@@ -121,12 +121,15 @@ func (d statusDoer) Do(req *http.Request) (*http.Response, error) {
 }
 
 // send makes one push attempt; it gathers the registry afresh each time.
-func (p *pusher) send(ctx context.Context, _ []struct{}) error {
-	p.waiting.Store(false)
+func (p *pusher) send(ctx context.Context, batch []string) error {
+	method := batch[0]
+	if method == p.method {
+		p.waiting.Store(false)
+	}
 	st := &pushStatus{}
 	ctx = context.WithValue(ctx, statusKey{}, st)
 	var err error
-	if p.method == http.MethodPost {
+	if method == http.MethodPost {
 		err = p.p.AddContext(ctx)
 	} else {
 		err = p.p.PushContext(ctx)
@@ -142,14 +145,18 @@ func (p *pusher) send(ctx context.Context, _ []struct{}) error {
 		if errors.As(err, &ue) {
 			err = ue.Err // its message repeats the full URL
 		}
-		return fmt.Errorf("%s %s: %w", p.method, p.shown, err)
+		return fmt.Errorf("%s %s: %w", method, p.shown, err)
 	}
 	// Gathering or encoding failed: retrying cannot help.
 	return retry.Permanent(fmt.Errorf("pushing to %s: %w", p.shown, err))
 }
 
-func (p *pusher) pushAndWait(ctx context.Context) error {
-	if p.waiting.CompareAndSwap(false, true) && !p.q.Enqueue(struct{}{}) {
+// pushAndWait queues a push with method and waits for the queue to drain until ctx is done.
+// Pushes with the configured method coalesce.
+func (p *pusher) pushAndWait(ctx context.Context, method string) error {
+	if method != p.method {
+		p.q.Enqueue(method)
+	} else if p.waiting.CompareAndSwap(false, true) && !p.q.Enqueue(method) {
 		p.waiting.Store(false)
 	}
 	if err := p.q.Flush(ctx); err != nil {

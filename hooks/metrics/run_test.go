@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/hooks/metrics"
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/runner"
@@ -49,7 +50,7 @@ func TestRunMetricsAndPush(t *testing.T) {
 	for i := range 100 {
 		hosts = append(hosts, &inventory.Host{Name: fmt.Sprintf("sw%03d", i)})
 	}
-	r, err := runner.New(runner.Config{Inventory: inventory.New(hosts, nil, nil), Hooks: []any{hook},
+	r, err := runner.New(runner.Config{Inventory: inventory.New(hosts, nil, nil), Hooks: []hooks.Hook{hook},
 		Retry: &runner.RetryConfig{MaxAttempts: 2, InitialInterval: time.Millisecond, MaxInterval: time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)

@@ -50,6 +50,7 @@ type Config struct {
 // Progress is the hook. It implements hooks.RunStartHook, hooks.TaskOKHook, hooks.TaskFailedHook,
 // hooks.TaskRetryHook and hooks.RunEndHook. One Progress serves one run at a time.
 type Progress struct {
+	hooks.HookDefaults
 	cfg Config
 
 	total, ok, failed, retries atomic.Int64

@@ -1,6 +1,6 @@
 // Package webhook is a norn hook that posts a run's outcome to an HTTP endpoint: either as
-// generic JSON events (one "task.failed" event per failed host and a "run.completed" summary
-// listing the failed hosts) or as a Slack incoming-webhook message (the run summary and the
+// generic JSON events (one "task.failed" event per failed host, a "run.completed" summary
+// listing the failed hosts, and a "run.failed" event when a run could not start at all) or as a Slack incoming-webhook message (the run summary and the
 // failed hosts, in blocks with a text fallback).
 //
 // With Config.Secret set, each request is signed per the Standard Webhooks specification

@@ -31,6 +31,13 @@ type failedEvent struct {
 	Data       map[string]string `json:"data,omitempty"`
 }
 
+// runFailed is the data of a "run.failed" event: a run that could not start.
+type runFailed struct {
+	Task  string `json:"task"`
+	Stage string `json:"stage,omitempty"`
+	Error string `json:"error"`
+}
+
 // runSummary is the data of a "run.completed" event.
 type runSummary struct {
 	RunID         string         `json:"run_id,omitempty"`

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/hooks/internal/hooktest"
 	"github.com/gonorn/norn/hooks/webhook"
 	"github.com/gonorn/norn/inventory"
@@ -33,7 +34,7 @@ func TestRunWithHangingReceiver(t *testing.T) {
 		hosts = append(hosts, &inventory.Host{Name: fmt.Sprintf("rtr%04d", i)})
 	}
 	const flush = 300 * time.Millisecond
-	r, err := runner.New(runner.Config{Inventory: inventory.New(hosts, nil, nil), Hooks: []any{hook}, FlushTimeout: flush})
+	r, err := runner.New(runner.Config{Inventory: inventory.New(hosts, nil, nil), Hooks: []hooks.Hook{hook}, FlushTimeout: flush})
 	if err != nil {
 		t.Fatal(err)
 	}

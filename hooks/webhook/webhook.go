@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -32,8 +33,9 @@ type Format string
 
 const (
 	// FormatJSON posts generic JSON events in the Standard Webhooks payload shape
-	// {"type": ..., "timestamp": ..., "data": {...}}: "task.failed" per failed host and
-	// "run.completed" at the end of each run.
+	// {"type": ..., "timestamp": ..., "data": {...}}: "task.failed" per failed host,
+	// "run.completed" at the end of each run and "run.failed" when a run could not start
+	// (SetupFailed).
 	FormatJSON Format = "json"
 	// FormatSlack posts a Slack incoming-webhook message (text and blocks) at the end of each
 	// run: the counts, the error classes and the failed hosts.
@@ -42,8 +44,12 @@ const (
 
 // Event types of FormatJSON.
 const (
-	TypeTaskFailed   = "task.failed"
+	// TypeTaskFailed is the event of a failed host.
+	TypeTaskFailed = "task.failed"
+	// TypeRunCompleted is a run's summary.
 	TypeRunCompleted = "run.completed"
+	// TypeRunFailed is the event of a run that could not start: data {task, stage, error}.
+	TypeRunFailed = "run.failed"
 )
 
 // Config configures a Hook. Zero fields take the documented defaults; New validates it.
@@ -112,6 +118,7 @@ type Stats struct {
 // Hook posts webhook messages. It implements hooks.TaskFailedHook and hooks.RunEndHook.
 // Create it with New; Close it when the program ends.
 type Hook struct {
+	hooks.HookDefaults
 	cfg    Config
 	key    []byte // signing key; nil: unsigned
 	shown  string
@@ -402,6 +409,32 @@ func (h *Hook) RunEnd(ctx context.Context, e *hooks.RunEvent) {
 			h.enqueue(TypeRunCompleted, body)
 		}
 	}
+	_ = h.Flush(ctx)
+}
+
+// SetupFailed posts a "run.failed" event (Slack: a message) saying that a run of task could not
+// start at stage ("inventory", "repository", ...) and why (secrets redacted), then flushes
+// within ctx's deadline. No host was attempted, so no other event tells it.
+func (h *Hook) SetupFailed(ctx context.Context, task, stage string, err error) {
+	msg := "setup failed"
+	if err != nil {
+		msg = truncate(strings.ToValidUTF8(redact.Host(nil).String(err.Error()), "\uFFFD"), h.cfg.MessageLimit)
+	}
+	at := h.eventTime(time.Time{})
+	var body []byte
+	var jerr error
+	if h.cfg.Format == FormatSlack {
+		text := fmt.Sprintf("norn %s could not start (%s): %s", task, stage, msg)
+		body, jerr = json.Marshal(slackPayload{Text: text, Blocks: []slackBlock{{Type: "section",
+			Text: &slackText{Type: "mrkdwn", Text: ":rotating_light: " + slackEscape(truncate(text, slackSectionLimit-100))}}}})
+	} else {
+		body, jerr = encodeEvent(TypeRunFailed, at, runFailed{Task: task, Stage: stage, Error: msg})
+	}
+	if jerr != nil {
+		h.cfg.Logger.Error().Err(jerr).Msg("webhook: cannot encode run failure")
+		return
+	}
+	h.enqueue(TypeRunFailed, body)
 	_ = h.Flush(ctx)
 }
 

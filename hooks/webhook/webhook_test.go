@@ -568,3 +568,39 @@ func BenchmarkTaskFailed(b *testing.B) {
 	defer cancel()
 	_ = h.Close(ctx)
 }
+
+func TestSetupFailed(t *testing.T) {
+	for _, format := range []Format{FormatJSON, FormatSlack} {
+		t.Run(string(format), func(t *testing.T) {
+			rcv := newReceiver(t)
+			h := newHook(t, Config{URL: rcv.srv.URL, Format: format})
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			h.SetupFailed(ctx, "backup", "inventory",
+				errors.New(`GET https://netbox.example/api/dcim/devices/: 403 Forbidden: token 0123456789abcdef0123456789abcdef01234567 invalid`))
+			reqs := rcv.requests()
+			if len(reqs) != 1 {
+				t.Fatalf("%d posts, want 1 (SetupFailed flushes)", len(reqs))
+			}
+			body := string(reqs[0].body)
+			if strings.Contains(body, "0123456789abcdef0123456789abcdef01234567") {
+				t.Errorf("the token reached the webhook: %s", body)
+			}
+			if format == FormatJSON {
+				var ev struct {
+					Type string    `json:"type"`
+					Data runFailed `json:"data"`
+				}
+				if err := json.Unmarshal(reqs[0].body, &ev); err != nil {
+					t.Fatal(err)
+				}
+				if ev.Type != TypeRunFailed || ev.Data.Task != "backup" || ev.Data.Stage != "inventory" ||
+					!strings.Contains(ev.Data.Error, "403 Forbidden") {
+					t.Errorf("event = %+v", ev)
+				}
+			} else if !strings.Contains(body, "norn backup could not start (inventory)") {
+				t.Errorf("slack message = %s", body)
+			}
+		})
+	}
+}
