@@ -37,7 +37,7 @@ type UnknownPlatform struct {
 	// Slug is the NetBox platform slug it came from ("" when NetBox has none, or a group or
 	// the defaults set it).
 	Slug string
-	// Hosts are the hosts of that platform, in load order.
+	// Hosts are the hosts of that platform, in Inventory.Hosts order.
 	Hosts []string
 }
 
