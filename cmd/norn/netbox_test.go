@@ -90,7 +90,7 @@ func TestNetBoxProgress(t *testing.T) {
 		srv.AddDevices(netboxtest.Device{Name: n, Platform: "eos", PrimaryIP4: "192.0.2.1/32"})
 	}
 	var w bytes.Buffer
-	if _, _, err := loadNetBoxReport(context.Background(), &netboxOptions{url: srv.URL, timeout: 5 * time.Second}, zerolog.Nop(), &w); err != nil {
+	if _, _, err := loadNetBoxReport(context.Background(), netboxTestConfig(t, "-netbox-url", srv.URL), zerolog.Nop(), &w); err != nil {
 		t.Fatal(err)
 	}
 	if out := w.String(); !strings.HasPrefix(out, "netbox: 2 of 5 objects loaded\n") || !strings.HasSuffix(out, "netbox: 5 of 5 objects loaded\n") {
