@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/tasks"
 	"github.com/gonorn/norn/tasks/backup/gitstore"
@@ -436,6 +437,34 @@ func TestRecorderNotRun(t *testing.T) {
 	}
 	if st, ok := b.Store().Status("r9"); !ok || !st.Failing() || st.FailureClass != tasks.ClassNotRun {
 		t.Fatalf("r9 status: %+v", st)
+	}
+}
+
+// TestRecorderAsHook: the recorder takes results from runner hooks as from a Stream loop.
+func TestRecorderAsHook(t *testing.T) {
+	clk := &clock{t: time.Date(2024, 11, 21, 9, 0, 0, 0, time.UTC)}
+	fleet := newFakeFleet()
+	fleet.set("r1", "hostname r1\nend\n")
+	b := newTestBackup(t, t.TempDir(), fleet, clk, nil)
+	var (
+		ok     hooks.TaskOKHook     = b.rec
+		failed hooks.TaskFailedHook = b.rec
+	)
+	r := tasks.Call(context.Background(), &tasks.Task{Host: testHost("r1", "ios"), Name: "backup", Logger: zerolog.Nop()}, b.task)
+	ok.TaskOK(context.Background(), &hooks.Event{Result: &r})
+	failed.TaskFailed(context.Background(), &hooks.Event{Result: &tasks.Result{Host: "r2", Status: tasks.StatusFailed,
+		Err: tasks.WithClass(tasks.ClassTimeout, errors.New("host r2: timed out")), Duration: 3 * time.Second}})
+	if s := b.Summary(); s.OK != 1 || s.Failed != 1 {
+		t.Fatalf("summary: %+v", s)
+	}
+	if _, err := b.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := b.Store().Status("r1"); st.Failing() || st.Lines != 2 || st.Platform != "cisco_iosxe" {
+		t.Errorf("r1 status: %+v", st)
+	}
+	if st, _ := b.Store().Status("r2"); st.FailureClass != tasks.ClassTimeout || st.LastDuration != 3*time.Second {
+		t.Errorf("r2 status: %+v", st)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/tasks"
 	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
@@ -31,9 +32,10 @@ type RecorderConfig struct {
 // Recorder is the one place a backup run's outcomes go: it takes every host's final result
 // (Record), keeps the host's status in the store (last success, last failure with its class
 // and message, consecutive failures, size, lines, duration) and makes the run's commit
-// (Commit), whose message summarises the run. Feed it from a runner Stream loop or from a
-// TaskOK/TaskFailed hook; hosts that never reached the task (not run, vetoed, breaker open) are
-// recorded as failed, so that a resumed run takes them. Safe for concurrent use.
+// (Commit), whose message summarises the run. Feed it from a runner Stream loop, or give it to
+// the runner as a hook (it implements hooks.TaskOKHook and hooks.TaskFailedHook); hosts that
+// never reached the task (not run, vetoed, breaker open) are recorded as failed, so that a
+// resumed run takes them. Safe for concurrent use.
 type Recorder struct {
 	cfg   RecorderConfig
 	store *gitstore.Store
@@ -137,6 +139,26 @@ func (r *Recorder) Record(res tasks.Result) {
 		r.commitPart()
 	}
 }
+
+// TaskOK records a host's result from a runner hook: a Recorder is a hooks.TaskOKHook and a
+// hooks.TaskFailedHook (runner.Config.Hooks). Hosts the runner never started get no hook
+// event: a program that wants them in the status (a cancelled run) records the streamed
+// results instead.
+func (r *Recorder) TaskOK(_ context.Context, e *hooks.Event) {
+	if e.Result != nil {
+		r.Record(*e.Result)
+	}
+}
+
+// TaskFailed records a host's failed result from a runner hook; see TaskOK.
+func (r *Recorder) TaskFailed(_ context.Context, e *hooks.Event) {
+	if e.Result != nil {
+		r.Record(*e.Result)
+	}
+}
+
+// IsHook marks a Recorder as a runner hook (hooks.Hook).
+func (r *Recorder) IsHook() bool { return true }
 
 // commitPart commits when CommitEvery changed hosts are waiting.
 func (r *Recorder) commitPart() {
