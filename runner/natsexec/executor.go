@@ -155,7 +155,7 @@ func (e *Executor) Execute(ctx context.Context, job *runner.Job, emit func(i int
 	if err != nil {
 		return fmt.Errorf("natsexec: subscribing to results of run %s: %w", run, err)
 	}
-	it, err := cons.Messages()
+	it, err := cons.Messages(jetstream.PullExpiry(5*time.Second), jetstream.PullMaxMessages(1024))
 	if err != nil {
 		return fmt.Errorf("natsexec: subscribing to results of run %s: %w", run, err)
 	}

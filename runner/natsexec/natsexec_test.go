@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,6 +22,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(envWorkerURL) != "" {
+		os.Exit(workerMain())
+	}
 	goleak.VerifyTestMain(m,
 		// nats-server keeps a few process-wide goroutines after Shutdown.
 		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*Server).startGoRoutine.func1"),

@@ -177,7 +177,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return fmt.Errorf("natsexec: subscribing to cancellations: %w", err)
 	}
 	defer func() { _ = csub.Unsubscribe() }()
-	it, err := w.cons.Messages(jetstream.PullMaxMessages(w.cfg.Concurrency))
+	it, err := w.cons.Messages(jetstream.PullMaxMessages(w.cfg.Concurrency), jetstream.PullExpiry(5*time.Second))
 	if err != nil {
 		return fmt.Errorf("natsexec: consuming queue %s: %w", w.cfg.Queue, err)
 	}
@@ -373,7 +373,10 @@ func (w *Worker) heartbeat(items []item, done map[string]bool, mu *sync.Mutex) {
 }
 
 // publishPolicy retries publishing a result through a NATS hiccup (a restart, a leader move).
-var publishPolicy = retry.Policy{MaxAttempts: 8, InitialInterval: 100 * time.Millisecond, MaxInterval: 2 * time.Second, Jitter: 0.2}
+var publishPolicy = retry.Policy{MaxAttempts: 10, InitialInterval: 100 * time.Millisecond, MaxInterval: 2 * time.Second, Jitter: 0.2}
+
+// publishAttemptTimeout bounds one attempt to publish a result.
+const publishAttemptTimeout = 2 * time.Second
 
 // answer publishes a host's result, then acknowledges its work message. If the result cannot
 // be published, the message is not acknowledged: JetStream redelivers it after AckWait.
@@ -405,7 +408,11 @@ func (w *Worker) answer(m jetstream.Msg, wm workMsg, res tasks.Result) {
 	_, err = retry.Do(ctx, publishPolicy, retry.Options{Retryable: func(err error) bool {
 		return !errors.Is(err, nats.ErrConnectionClosed) // nothing will carry it: JetStream redelivers the host
 	}}, func(ctx context.Context, _ int) error {
-		_, err := w.js.PublishMsg(ctx, msg)
+		// Each attempt waits a bounded time for its acknowledgement: one sent while NATS
+		// restarts is never answered.
+		actx, cancel := context.WithTimeout(ctx, publishAttemptTimeout)
+		defer cancel()
+		_, err := w.js.PublishMsg(actx, msg)
 		return err
 	})
 	if err != nil {
