@@ -130,6 +130,14 @@ type HooksConfig struct {
 type AlertmanagerConfig struct {
 	// URL is Alertmanager's base URL. Default "": off.
 	URL string
+	// Expire is how long a failing host's alert stays firing without being posted again (its
+	// endsAt): each run that finds the host failing posts it again, so it stays firing across
+	// runs until the host succeeds. Default 0: twice backup.stale.
+	Expire time.Duration
+	// RunbookURL is the alerts' runbook_url annotation. Default "": none.
+	RunbookURL string
+	// GeneratorURL is the alerts' generatorURL (the job's dashboard or logs). Default "": none.
+	GeneratorURL string
 }
 
 // WebhookConfig posts a JSON event per failed host and a run summary (key hooks.webhook).

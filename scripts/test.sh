@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # norn's whole test suite: formatting, vet, staticcheck, and every test with the race detector.
-# Works on a fresh machine: it installs what the tests need (Debian's prometheus-alertmanager for
-# the Alertmanager hook's tests, when run as root; staticcheck from its pinned module).
+# Works on a fresh machine: it installs what the tests need (Debian's prometheus-alertmanager,
+# prometheus-pushgateway and prometheus (promtool) for the hooks' tests, when run as root;
+# staticcheck from its pinned module).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 STATICCHECK_VERSION=0.8.2
 
-if ! command -v prometheus-alertmanager >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "== installing prometheus-alertmanager (Debian) for the alertmanager hook tests"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus-alertmanager) >/dev/null 2>&1 \
-    || echo "warning: could not install prometheus-alertmanager; its tests will skip"
+# The real tools the hooks' tests run (each skips when missing): Alertmanager (alerts across
+# runs, inhibit rules), the Pushgateway (metrics pushed by one-shot runs), promtool (check metrics).
+missing=()
+for pair in prometheus-alertmanager:prometheus-alertmanager prometheus-pushgateway:prometheus-pushgateway promtool:prometheus; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing ${missing[*]} (Debian) for the alerting and metrics hook tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}") >/dev/null 2>&1 \
+    || echo "warning: could not install ${missing[*]}; their tests will skip"
 fi
 
 GOBIN="$(go env GOPATH)/bin"

@@ -149,6 +149,7 @@ type report struct {
 	peakRSS     uint64
 	peakHeap    uint64
 	cpu         time.Duration
+	delivery    delivery // alerts and events lost (alerting.go)
 }
 
 // classCounts returns the failure classes, most frequent first.
@@ -231,6 +232,7 @@ func (rp *report) writeText(w io.Writer) {
 	if rp.cpu > 0 {
 		fmt.Fprintf(w, "  cpu                %s (user+system, whole process)\n", rp.cpu.Round(10*time.Millisecond))
 	}
+	rp.delivery.writeText(w)
 
 	rp.writeHosts(w, "failed hosts", t.failures)
 	notRunTitle := "hosts not run"

@@ -68,11 +68,14 @@ type job struct {
 	progressOut          io.Writer
 	log                  zerolog.Logger
 	extraHooks           []any
+	alert                *alerting // nil until built
+	stage                string    // the setup stage running, for setup-failure alerts
 }
 
 // fail prints a setup error and returns exitUsage.
 func (j *job) fail(format string, a ...any) int {
 	fmt.Fprintf(j.stderr, "backup: "+format+"\n", a...)
+	j.alert.setupFailed(j.stage, fmt.Errorf(format, a...)) // alert, webhook event, metric
 	return exitUsage
 }
 
@@ -115,7 +118,23 @@ func (j *job) run(ctx context.Context) int {
 	defer closeLog()
 	j.log = log
 
+	// The alerting hooks come first, so that a run that cannot start reaches them (j.fail).
+	alert, err := j.startAlerting()
+	if err != nil {
+		return j.fail("%v", err)
+	}
+	j.alert = alert
+	defer func() {
+		// finish delivered what the run raised; this bounds the deliveries of an early exit.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := alert.close(cctx); err != nil {
+			fmt.Fprintf(j.stderr, "backup: alerting: %v\n", err)
+		}
+	}()
+
 	// The inventory: the user's, or the embedded simulated fleet's, loaded the same way.
+	j.stage = "inventory"
 	invDir, invLabel := o.inventory, o.inventory
 	if o.simulated() {
 		sf, err := startSimFleet(ctx, o, j.info)
@@ -139,11 +158,13 @@ func (j *job) run(ctx context.Context) int {
 	if inv.Len() == 0 {
 		return j.fail("inventory %s has no hosts", invLabel)
 	}
+	j.stage = "selection"
 	filter, err := parseFilter(o.filter)
 	if err != nil {
 		return j.fail("%v", err)
 	}
 
+	j.stage = "repository"
 	storeDir := o.out
 	if _, statErr := os.Stat(o.out); o.dryRun && errors.Is(statErr, fs.ErrNotExist) {
 		// A dry run writes nothing: with no repository yet, compare against an empty one.
@@ -167,18 +188,9 @@ func (j *job) run(ctx context.Context) int {
 		return j.fail("%v", err)
 	}
 
-	alert, err := j.startAlerting()
-	if err != nil {
-		return j.fail("%v", err)
-	}
-	defer func() {
-		// The hooks flushed at the run's end; this delivers what is left, within a bound.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := alert.close(cctx); err != nil {
-			fmt.Fprintf(j.stderr, "backup: alerting: %v\n", err)
-		}
-	}()
+	alert.attach(inv, store)
+
+	j.stage = "runner"
 	prog := progress.New(progress.Config{Output: j.progressOut, Mode: o.progress})
 	hooksList := []any{prog}
 	if o.verbose {
@@ -196,6 +208,7 @@ func (j *job) run(ctx context.Context) int {
 	}
 
 	// The hosts: the inventory, narrowed by -filter and -only-failed.
+	j.stage = "selection"
 	sel := r.Filter(filter)
 	if len(sel.Hosts()) == 0 {
 		return j.fail("-filter %q selects none of the %d hosts of %s", o.filter, inv.Len(), invLabel)
@@ -224,8 +237,10 @@ func (j *job) run(ctx context.Context) int {
 	for res := range sel.Stream(ctx, "backup", task, runner.DryRun(o.dryRun)) {
 		rec.Record(res) // every host, those that never reached the task (not run, breaker open) too
 		t.add(res)
+		// At the last result: the hooks' flush at the run's end (a down Alertmanager) is not
+		// the run's time.
+		t.elapsed = time.Since(runStart)
 	}
-	t.elapsed = time.Since(runStart)
 	interrupted := ctx.Err() != nil
 
 	var commit gitstore.CommitInfo
@@ -234,6 +249,10 @@ func (j *job) run(ctx context.Context) int {
 		// Commit what finished even when the run was interrupted: those backups are good.
 		commit, commitErr = rec.Commit(context.WithoutCancel(ctx))
 	}
+	// The metrics push carries the committed status; alerts still queued get 10 s.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	delivered := alert.finish(fctx)
+	cancel()
 	rep := report{
 		o: o, inventory: invLabel, tally: t, commit: commit, commitErr: commitErr,
 		interrupted: interrupted,
@@ -242,6 +261,7 @@ func (j *job) run(ctx context.Context) int {
 		peakRSS:     peakRSS(),
 		peakHeap:    heap.Stop(),
 		cpu:         cpuTime(),
+		delivery:    delivered,
 	}
 	if o.json {
 		if err := rep.writeJSON(j.stdout); err != nil {
