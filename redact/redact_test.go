@@ -360,8 +360,8 @@ func TestWriterErrors(t *testing.T) {
 	if err := w.Close(); err == nil {
 		t.Error("Close does not report the write error")
 	}
-	if _, err := w.Write([]byte("c")); err == nil {
-		t.Error("write after Close accepted")
+	if n, err := w.Write([]byte("c")); err != nil || n != 1 || fw.n != 1 {
+		t.Errorf("write after Close: %d, %v (%d writes); want it discarded", n, err, fw.n)
 	}
 	// A line longer than MaxLine is written up to its last blank.
 	var buf bytes.Buffer

@@ -15,7 +15,7 @@ const MaxLine = 64 << 10
 // are redacted and written as they arrive, a partial line waits for its end (a carry-over
 // buffer), so a secret split across two writes is still caught. Whatever follows a password
 // prompt on a line ("Password: x") is masked too. Close (or Flush) writes the last partial
-// line. A Writer is safe for concurrent use.
+// line; writes after Close are discarded. A Writer is safe for concurrent use.
 type Writer struct {
 	mu      sync.Mutex
 	r       *Redactor
@@ -38,7 +38,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
-		return 0, io.ErrClosedPipe
+		return len(p), nil // a producer still draining after Close does not fail
 	}
 	if w.err != nil {
 		return 0, w.err

@@ -21,7 +21,8 @@
 //	timeout_transport            SSH handshake and shell setup, seconds, default 30
 //	timeout_ops                  each command or RPC, seconds, default 30
 //	transport                    "standard" (default, in-process crypto/ssh) or "system" (ssh binary)
-//	session_log                  path of a per-host session log, secrets redacted
+//	session_log                  per-host session log path, secrets redacted; {host}, {hostname}
+//	                             and {platform} expanded, parent directories created
 //	session_log_append           append to session_log instead of truncating it
 //	preferred_netconf_version    "1.0" or "1.1" (NETCONF only)
 //	ssh_kex_algorithms           SSH key exchanges offered, in order (default: x/crypto's)

@@ -20,6 +20,7 @@ import (
 	"github.com/gonorn/norn/connection"
 	"github.com/gonorn/norn/devsim"
 	"github.com/gonorn/norn/plugins/scrapli"
+	"github.com/gonorn/norn/redact"
 )
 
 // platformCase is what the tests need to know of a simulated platform.
@@ -601,6 +602,60 @@ func TestSessionLog(t *testing.T) {
 	}
 	if !strings.Contains(got, scrapli.Redacted) {
 		t.Error("nothing redacted")
+	}
+}
+
+// TestSessionLogEveryPlatform: on each of the five platforms, a session log whose path has
+// placeholders lands in the expanded path (missing directories created) and holds none of the
+// secrets the backup removes from the same configuration, nor the login and enable secrets.
+func TestSessionLogEveryPlatform(t *testing.T) {
+	for _, pc := range platformCases {
+		t.Run(string(pc.platform), func(t *testing.T) {
+			t.Parallel()
+			l := startPlatform(t, pc.platform, devsim.DeviceConfig{Password: "Pa55-w0rd-" + string(pc.platform), EnableSecret: "En4ble-S3cret", ConfigSize: 40000})
+			dir := t.TempDir()
+			s := openSession(t, l, map[string]any{scrapli.ExtraSessionLog: filepath.Join(dir, "new", "{platform}", "{host}.log")})
+			running, err := s.GetConfig(ctxT(t), "running")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "new", string(pc.platform), l.dev.Name()+".log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := string(b)
+			if !strings.Contains(got, running[len(running)/2:len(running)/2+1]) || len(got) < len(running)/2 {
+				t.Fatalf("session log lacks the configuration (%d bytes)", len(got))
+			}
+			rs, _ := redact.PlatformRuleset(string(pc.platform))
+			redacted := strings.Split(rs.Text(running, redact.All, "<removed>"), "\n")
+			secrets := []string{"Pa55-w0rd-" + string(pc.platform), "En4ble-S3cret"}
+			for i, line := range strings.Split(running, "\n") {
+				if line == redacted[i] {
+					continue
+				}
+				kept := map[string]bool{}
+				for _, f := range strings.Fields(redacted[i]) {
+					kept[f] = true
+				}
+				for _, f := range strings.Fields(line) {
+					if !kept[f] {
+						secrets = append(secrets, strings.Trim(f, `";`))
+					}
+				}
+			}
+			if len(secrets) < 8 {
+				t.Fatalf("only %d secrets in the %s configuration", len(secrets), pc.platform)
+			}
+			for _, sec := range secrets {
+				if strings.Contains(got, sec) {
+					t.Errorf("session log holds %q", sec)
+				}
+			}
+		})
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/redact"
 )
 
 // endpoint is who a session talks to.
@@ -118,29 +119,18 @@ func systemOptions(st settings) []util.Option {
 // scrapligoLogger bridges scrapligo's critical messages to the host's logger at debug level,
 // secrets redacted. It returns nil when the logger would drop debug messages (scrapligo's
 // logging costs a goroutine per message).
-func scrapligoLogger(l zerolog.Logger, secrets [][]byte) *logging.Instance {
+func scrapligoLogger(l zerolog.Logger, r *redact.Redactor) *logging.Instance {
 	if l.GetLevel() > zerolog.DebugLevel || zerolog.GlobalLevel() > zerolog.DebugLevel {
 		return nil
 	}
 	inst, err := logging.NewInstance(
 		logging.WithLevel(logging.Critical),
 		logging.WithLogger(func(a ...any) {
-			msg := redactText([]byte(fmt.Sprint(a...)), secrets)
-			l.Debug().Str("component", "scrapligo").Msg(string(msg))
+			l.Debug().Str("component", "scrapligo").Msg(r.String(fmt.Sprint(a...)))
 		}),
 	)
 	if err != nil {
 		return nil
 	}
 	return inst
-}
-
-func secretList(ss ...string) [][]byte {
-	var out [][]byte
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, []byte(s))
-		}
-	}
-	return out
 }

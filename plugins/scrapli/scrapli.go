@@ -15,6 +15,7 @@ import (
 	"github.com/scrapli/scrapligo/util"
 
 	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/redact"
 )
 
 // Names of the plugins' keys.
@@ -197,16 +198,16 @@ func (b *base) transportOptions(ctx context.Context, kh *knownHostsCache, st set
 		b.transportAlive = tr.IsAlive
 		opts = append(opts, options.WithCustomTransport(tr))
 	}
-	secrets := []string{ep.password, st.authSecondary, st.passphrase}
+	b.redactor = redact.New(ep.password, st.authSecondary, st.passphrase).WithPlatform(b.platform)
 	if st.sessionLog != "" {
-		w, err := openSessionLog(st.sessionLog, st.sessionLogAppend, secrets...)
+		w, err := openSessionLog(st.sessionLog, st.sessionLogAppend, ep.host, ep.hostname, b.platform, b.redactor)
 		if err != nil {
 			return nil, fmt.Errorf("session log (%s): %w", ExtraSessionLog, err)
 		}
 		b.sessionLog = w
 		opts = append(opts, options.WithChannelLog(w))
 	}
-	if l := scrapligoLogger(b.log, secretList(secrets...)); l != nil {
+	if l := scrapligoLogger(b.log, b.redactor); l != nil {
 		opts = append(opts, options.WithLogger(l))
 	}
 	return opts, nil
@@ -230,7 +231,7 @@ func (o *sshOpener) open(ctx context.Context, t connection.Target) (*Session, er
 		return nil, wrapErr(ep.host, ep.addr, "open", true, err)
 	}
 	s := &Session{
-		base:    base{ep: ep, log: t.Logger, closeWait: st.closeWait()},
+		base:    base{ep: ep, log: t.Logger, closeWait: st.closeWait(), platform: o.spec.name},
 		spec:    o.spec,
 		levels:  o.levels,
 		prompts: o.prompts,
@@ -291,7 +292,7 @@ func (o *netconfOpener) open(ctx context.Context, t connection.Target) (*Netconf
 	if err := ctx.Err(); err != nil {
 		return nil, wrapErr(ep.host, ep.addr, "open netconf", true, err)
 	}
-	s := &NetconfSession{base: base{ep: ep, log: t.Logger, closeWait: st.closeWait()}, platform: o.platform}
+	s := &NetconfSession{base: base{ep: ep, log: t.Logger, closeWait: st.closeWait(), platform: o.platform}, platform: o.platform}
 	opts, err := s.transportOptions(ctx, o.kh, st, true)
 	if err != nil {
 		s.release()

@@ -20,6 +20,7 @@ import (
 	"github.com/scrapli/scrapligo/util"
 
 	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/redact"
 )
 
 // base is what SSH and NETCONF sessions share: the endpoint, the transport, the operation lock,
@@ -29,7 +30,9 @@ type base struct {
 	log        zerolog.Logger
 	tr         *sshTransport // nil with the system transport
 	forceClose func()        // closes the transport from any goroutine
-	sessionLog *redactingWriter
+	sessionLog *redact.Writer
+	platform   string           // canonical platform name
+	redactor   *redact.Redactor // the session's secrets and its platform's rules
 	closeWait  time.Duration
 
 	// transportAlive reports whether the transport is still connected (no I/O); nil: assume so.
@@ -357,7 +360,7 @@ func (s *Session) sendConfigLocked(lines []string, opts connection.ConfigOptions
 		}
 		if r.Failed != nil {
 			// The line may carry a secret ("username u secret x"): the error names it redacted.
-			return out, s.commandError(string(redactLine([]byte(line), nil)), r), s.discardLocked()
+			return out, s.commandError(s.redactor.String(line), r), s.discardLocked()
 		}
 	}
 	var commit string

@@ -42,7 +42,13 @@ const (
 	// behind (a scrapligo bug the plugin cannot reach).
 	ExtraTransport = "transport"
 	// ExtraSessionLog is the path of a per-host session log (everything the device printed),
-	// with passwords, the enable secret and secret configuration lines redacted (string).
+	// redacted line by line with package redact: the password, enable secret and key
+	// passphrase, the platform's secret configuration lines (everything a backup removes),
+	// secret-shaped strings and anything typed after a password prompt (string). Placeholders
+	// are expanded per session: {host} (inventory name), {hostname} (address) and {platform}
+	// (canonical name), e.g. /var/log/norn/{host}.log; an unknown {word} is an error. Missing
+	// parent directories are created (mode 0700), the file with mode 0600. Without {host},
+	// hosts sharing the setting write (and truncate) one file.
 	ExtraSessionLog = "session_log"
 	// ExtraSessionLogAppend appends to session_log instead of truncating it (bool, default
 	// false).
@@ -151,6 +157,11 @@ func parseSettings(extras map[string]any, allowed []string) (settings, error) {
 			}
 		case ExtraSessionLog:
 			s.sessionLog, err = asPath(k, v)
+			if err == nil {
+				if _, perr := sessionLogPath(s.sessionLog, "h", "h", "p"); perr != nil {
+					err = fmt.Errorf("extra %q: %w", k, perr)
+				}
+			}
 		case ExtraSessionLogAppend:
 			s.sessionLogAppend, err = asBool(k, v)
 		case ExtraKexAlgorithms:

@@ -1,11 +1,11 @@
 package scrapli
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,24 +14,24 @@ import (
 	"github.com/scrapli/scrapligo/util"
 
 	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/redact"
 )
 
-type bufCloser struct {
-	bytes.Buffer
-	closed bool
-}
-
-func (b *bufCloser) Close() error { b.closed = true; return nil }
-
-func TestRedactingWriter(t *testing.T) {
-	var out bufCloser
-	w := newRedactingWriter(&out, "S3cretPass", "en4ble!", "")
+func TestSessionLogWriter(t *testing.T) {
+	dir := t.TempDir()
+	w, err := openSessionLog(filepath.Join(dir, "logs", "{platform}", "{host}.log"), false, "r1", "10.0.0.1", "cisco_iosxe",
+		redact.New("S3cretPass", "en4ble!", "").WithPlatform("cisco_iosxe"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The secret arrives split across reads, lines arrive in pieces.
 	chunks := []string{
 		"csr1000v>enable\nPass", "word: en4", "ble!\ncsr1000v#show run\n",
 		"enable secret 9 $9$abcdefgh\nusername admin privilege 15 secret 9 $9$xyz\n",
 		"snmp-server community pub1ic RO\n snmp-server community \"pr1vate\" RW\n",
+		"snmp-server host 10.1.1.1 version 2c h0stcomm\n",
 		"tacacs-server key 7 0822455D0A16\n",
+		"ntp authentication-key 1 md5 121A0C04110", "45D5679 7\n",
 		"    encrypted-password \"$6$junos\"; ## SECRET-DATA\n",
 		"<encrypted-password>$6$xml</encrypted-password>\n",
 		"banner says S3cret", "Pass here\n",
@@ -45,19 +45,29 @@ func TestRedactingWriter(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got := out.String()
-	for _, secret := range []string{"S3cretPass", "en4ble!", "$9$abcdefgh", "$9$xyz", "pub1ic", "pr1vate", "0822455D0A16", "$6$junos", "$6$xml"} {
+	path := filepath.Join(dir, "logs", "cisco_iosxe", "r1.log")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("session log mode %v, %v; want 0600", fi.Mode(), err)
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("created directory mode %v, %v; want 0700", fi.Mode(), err)
+	}
+	got := string(b)
+	for _, secret := range []string{"S3cretPass", "en4ble!", "$9$abcdefgh", "$9$xyz", "pub1ic", "pr1vate", "h0stcomm", "0822455D0A16",
+		"121A0C0411045D5679", "$6$junos", "$6$xml"} {
 		if strings.Contains(got, secret) {
 			t.Errorf("secret %q in the session log:\n%s", secret, got)
 		}
 	}
-	for _, keep := range []string{"csr1000v#show run", "interface Gi1", "description uplink", "csr1000v#", "banner says " + Redacted + " here"} {
+	for _, keep := range []string{"csr1000v#show run", "interface Gi1", "description uplink", "csr1000v#", "banner says " + Redacted + " here",
+		"ntp authentication-key 1 md5 " + Redacted + " 7"} {
 		if !strings.Contains(got, keep) {
 			t.Errorf("%q missing from the session log:\n%s", keep, got)
 		}
-	}
-	if !out.closed {
-		t.Error("file not closed")
 	}
 	// Writes after Close are dropped, not errors (the channel may still be draining).
 	if _, err := w.Write([]byte("late")); err != nil {
@@ -65,17 +75,30 @@ func TestRedactingWriter(t *testing.T) {
 	}
 }
 
-func TestRedactingWriterLongLine(t *testing.T) {
-	var out bufCloser
-	w := newRedactingWriter(&out, "pw")
-	big := strings.Repeat("x", maxPending+10)
-	_, _ = w.Write([]byte(big))
-	if out.Len() == 0 {
-		t.Error("a line longer than the buffer limit was kept in memory")
+func TestSessionLogPath(t *testing.T) {
+	for _, tc := range []struct{ pattern, want, err string }{
+		{"/var/log/norn/{host}.log", "/var/log/norn/r1.log", ""},
+		{"/l/{platform}/{hostname}-{host}.log", "/l/cisco_nxos/10.0.0.1-r1.log", ""},
+		{"/l/fixed.log", "/l/fixed.log", ""},
+		{"/l/{hots}.log", "", "unknown placeholder {hots}"},
+	} {
+		got, err := sessionLogPath(tc.pattern, "r1", "10.0.0.1", "cisco_nxos")
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: error %v, want %q", tc.pattern, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %q, %v; want %q", tc.pattern, got, err, tc.want)
+		}
 	}
-	_ = w.Close()
-	if out.Len() != len(big) {
-		t.Errorf("wrote %d bytes, want %d", out.Len(), len(big))
+	if _, err := parseSettings(map[string]any{ExtraSessionLog: "/l/{hots}.log"}, sshExtras); err == nil || !strings.Contains(err.Error(), "session_log") {
+		t.Errorf("parseSettings accepts an unknown placeholder: %v", err)
+	}
+	// A host name cannot leave the directory.
+	if got, _ := sessionLogPath("/l/{host}.log", "../../etc/passwd", "", ""); got != "/l/.._.._etc_passwd.log" {
+		t.Errorf("host with separators: %q", got)
 	}
 }
 
