@@ -21,6 +21,7 @@ import (
 	"github.com/sourcegraph/conc/pool"
 
 	"github.com/gonorn/norn/internal/retry"
+	"github.com/gonorn/norn/redact"
 )
 
 // Error is a failed NetBox request: the URL (which never holds the token), the HTTP status (0
@@ -102,12 +103,10 @@ func (c *client) endpoint(path string, q url.Values) string {
 	return u.String() // the base URL holds no credentials (parseBase refuses them)
 }
 
-// redact removes the token from a text NetBox (or a proxy) sent back.
+// redact removes the token, and anything shaped like a secret, from a text NetBox (or a
+// proxy) sent back (package redact).
 func (c *client) redact(s string) string {
-	if c.token == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, c.token, "[REDACTED]")
+	return redact.New(c.token).String(s)
 }
 
 // redirectError is a redirect the client refused to follow; field names the URL setting.

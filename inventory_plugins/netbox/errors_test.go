@@ -342,7 +342,7 @@ func TestTokenNeverLogged(t *testing.T) {
 	}
 	srv.InjectFault(netboxtest.Fault{Status: 503, Body: `{"detail": "upstream rejected Bearer ` + tokenV2 + `"}`})
 	_, err = load(t, srv, netbox.Config{Token: tokenV2, Logger: &log, Retries: 1})
-	if err == nil || !strings.Contains(err.Error(), "upstream rejected Bearer [REDACTED]") {
+	if err == nil || !strings.Contains(err.Error(), "upstream rejected Bearer <redacted>") {
 		t.Fatalf("echoed token: %v", err)
 	}
 	out := buf.String()
