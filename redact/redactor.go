@@ -189,6 +189,9 @@ func pemLine(line string, st *lineState) (string, bool) {
 // maskPrompt masks what follows a password prompt on the same line ("Password: hunter2"),
 // should a device echo the typed secret.
 func maskPrompt(line string) string {
+	if strings.IndexByte(line, ':') < 0 {
+		return line
+	}
 	lower := strings.ToLower(line)
 	for _, w := range []string{"password", "passphrase", "secret", "passcode"} {
 		i := strings.Index(lower, w)

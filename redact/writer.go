@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"io"
+	"strings"
 	"sync"
 )
 
@@ -66,15 +67,16 @@ func (w *Writer) Write(p []byte) (int, error) {
 // emit redacts b (complete lines, the last possibly without its newline) and writes it.
 func (w *Writer) emit(b []byte) {
 	w.out = w.out[:0]
-	for len(b) > 0 {
-		line := b
-		nl := bytes.IndexByte(b, '\n')
+	text := string(b) // one copy; lines are sliced from it
+	for len(text) > 0 {
+		line := text
+		nl := strings.IndexByte(text, '\n')
 		if nl >= 0 {
-			line, b = b[:nl], b[nl+1:]
+			line, text = text[:nl], text[nl+1:]
 		} else {
-			b = nil
+			text = ""
 		}
-		w.out = append(w.out, w.r.line(string(line), &w.st, true)...)
+		w.out = append(w.out, w.r.line(line, &w.st, true)...)
 		if nl >= 0 {
 			w.out = append(w.out, '\n')
 		}
