@@ -2,6 +2,7 @@
 # Three consecutive runs of 'norn backup' (fail, fail, succeed) against a devsim fleet, with a
 # real Alertmanager (resolve_timeout shortened to 10s) and a real Pushgateway, as an hourly cron
 # would run it. After each run it prints what amtool sees and the Pushgateway's per-host series:
+# first a run whose inventory does not load raises NornSetupFailed, which the next run resolves;
 # the broken host's alert stays firing across runs 1 and 2 (longer than resolve_timeout after
 # the run that raised it), resolves after run 3, and every host has its series every time.
 #
@@ -74,10 +75,24 @@ run() { # run N INVENTORY
   echo "---- amtool alert query -o extended host=$victim"
   amtool --alertmanager.url="$am" alert query -o extended "host=$victim" | cut -c1-400
   echo "---- Pushgateway: norn_host_last_success_timestamp_seconds, norn_host_consecutive_failures"
-  curl -fsS "$pg/metrics" | grep -E '^norn_host_(last_success_timestamp_seconds|consecutive_failures)\{' | sed 's/instance="",job="norn_backup"//'
+  curl -fsS "$pg/metrics" | grep -E '^norn_host_(last_success_timestamp_seconds|consecutive_failures)\{' | sed 's/,instance="",job="norn_backup"//'
+  curl -fsS "$pg/metrics" | grep -E '^norn_(host_failure_info|run_setup_failed|inventory_load_failed)\{' | sed -E 's/,?instance="",job="norn_backup",?//'
 }
 
+echo
+echo "################ run 0: the inventory does not load (exit 2)"
+set +e
+"$work/norn" backup -inventory "$work/no-such-dir" -out "$work/out" -progress off \
+  -alertmanager-url "$am" -pushgateway-url "$pg" -alert-expire 2m
+echo "exit status $?"
+set -e
+echo "---- amtool alert query alertname=NornSetupFailed"
+amtool --alertmanager.url="$am" alert query -o extended alertname=NornSetupFailed | cut -c1-300
+curl -fsS "$pg/metrics" | grep -E '^norn_(run_setup_failed|inventory_load_failed)\{' | sed -E 's/,?instance="",job="norn_backup",?//'
+
 run 1 "$work/inv-broken"
+echo "---- after run 1 started: amtool alert query alertname=NornSetupFailed (resolved: none active)"
+amtool --alertmanager.url="$am" alert query alertname=NornSetupFailed
 echo; echo "(waiting 15s: longer than resolve_timeout)"; sleep 15
 run 2 "$work/inv-broken"
 echo; echo "(waiting 15s)"; sleep 15
