@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,11 +9,13 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"github.com/gonorn/norn/tasks/backup"
 	"github.com/gonorn/norn/tasks/backup/gitstore"
@@ -56,7 +59,8 @@ type History interface {
 }
 
 // GitHistory reads the history of a norn backup repository (one file per host under configs/,
-// one commit per run) with go-git. It only reads: it is safe to use while a run commits.
+// one commit per run) with go-git. It only reads: it is safe to use while a run commits, and
+// from many goroutines. Set its exported fields before first use.
 type GitHistory struct {
 	// Dir is the repository's directory. Required.
 	Dir string
@@ -65,6 +69,9 @@ type GitHistory struct {
 	MaxWalk int
 	// DiffOptions bound the diffs. Default: backup.DiffOptions{} (3 lines of context, 32 KiB).
 	DiffOptions backup.DiffOptions
+
+	mu     sync.Mutex
+	cached *git.Repository
 }
 
 // Interface guard.
@@ -76,9 +83,14 @@ var revPattern = regexp.MustCompile(`^([0-9a-fA-F]{4,40}|HEAD(~[0-9]{1,6})?)$`)
 // ErrBadRevision is returned (wrapped) for a rev that is not a commit id.
 var ErrBadRevision = errors.New("bad revision (want a commit id)")
 
-// open opens the repository afresh: go-git lists the packs once per open, and each run writes
-// a new one.
-func (g *GitHistory) open() (*git.Repository, error) {
+// repo returns the repository, opened once and kept: go-git then loads the pack indexes once
+// (a repository gets a pack per run; reading them all per request costs 100 ms at 100 runs).
+func (g *GitHistory) repo(fresh bool) (*git.Repository, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cached != nil && !fresh {
+		return g.cached, nil
+	}
 	repo, err := git.PlainOpen(g.Dir)
 	if errors.Is(err, git.ErrRepositoryNotExists) {
 		return nil, fmt.Errorf("%w: no backup repository in %s yet", ErrNotFound, g.Dir)
@@ -86,8 +98,28 @@ func (g *GitHistory) open() (*git.Repository, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backup repository %s: %w", g.Dir, err)
 	}
+	g.cached = repo
 	return repo, nil
 }
+
+// with calls fn with the repository. go-git lists the packs once per open, so an object of a
+// pack written since (by a later run) is not found: then fn is called again on a fresh open.
+func (g *GitHistory) with(fn func(repo *git.Repository) error) error {
+	repo, err := g.repo(false)
+	if err != nil {
+		return err
+	}
+	if err = fn(repo); errors.Is(err, plumbing.ErrObjectNotFound) || errors.Is(err, errRevisionNotFound) {
+		if repo, err = g.repo(true); err != nil {
+			return err
+		}
+		err = fn(repo)
+	}
+	return err
+}
+
+// errRevisionNotFound marks a revision ResolveRevision did not find (maybe in a new pack).
+var errRevisionNotFound = errors.New("revision not found")
 
 func (g *GitHistory) resolve(repo *git.Repository, rev string) (*object.Commit, error) {
 	if rev == "" {
@@ -99,33 +131,72 @@ func (g *GitHistory) resolve(repo *git.Repository, rev string) (*object.Commit, 
 	h, err := repo.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
 		if rev == "HEAD" {
-			return nil, fmt.Errorf("%w: the repository %s has no commit yet", ErrNotFound, g.Dir)
+			return nil, fmt.Errorf("%w: the repository %s has no commit yet (%w)", ErrNotFound, g.Dir, errRevisionNotFound)
 		}
-		return nil, fmt.Errorf("%w: revision %q", ErrNotFound, rev)
+		return nil, fmt.Errorf("%w: revision %q (%w)", ErrNotFound, rev, errRevisionNotFound)
 	}
 	c, err := repo.CommitObject(*h)
 	if err != nil {
-		return nil, fmt.Errorf("%w: commit %s: %v", ErrNotFound, h, err)
+		return nil, fmt.Errorf("%w: commit %s: %w", ErrNotFound, h, err)
 	}
 	return c, nil
 }
 
 func filePath(host string) string { return path.Join(gitstore.ConfigsDir, gitstore.FileName(host)) }
 
-// blobAt returns the id of host's file in c, zero when c has none.
-func blobAt(c *object.Commit, file string) (plumbing.Hash, error) {
-	t, err := c.Tree()
+// blobAt returns the id of the file at path (slash-separated) in c, zero when c has none. It
+// scans the raw tree objects instead of decoding them into go-git Trees: a configs/ tree of
+// 10,000 devices is found in a few hundred microseconds, which a host's history needs once per
+// commit walked.
+func blobAt(st storer.EncodedObjectStorer, c *object.Commit, file string) (plumbing.Hash, error) {
+	h := c.TreeHash
+	for part := range strings.SplitSeq(file, "/") {
+		next, found, err := treeEntry(st, h, part)
+		if err != nil || !found {
+			return plumbing.ZeroHash, err
+		}
+		h = next
+	}
+	return h, nil
+}
+
+// treeEntry returns the id of the entry name of the tree object tree.
+func treeEntry(st storer.EncodedObjectStorer, tree plumbing.Hash, name string) (plumbing.Hash, bool, error) {
+	o, err := st.EncodedObject(plumbing.TreeObject, tree)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return plumbing.ZeroHash, false, fmt.Errorf("tree %s: %w", tree, err)
 	}
-	e, err := t.FindEntry(file)
-	if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
-		return plumbing.ZeroHash, nil
-	}
+	r, err := o.Reader()
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return plumbing.ZeroHash, false, fmt.Errorf("tree %s: %w", tree, err)
 	}
-	return e.Hash, nil
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return plumbing.ZeroHash, false, fmt.Errorf("tree %s: %w", tree, err)
+	}
+	// Entries: "<mode> <name>\x00<20-byte id>", sorted by name.
+	for len(b) > 0 {
+		sp := bytes.IndexByte(b, ' ')
+		if sp < 0 {
+			break
+		}
+		nul := bytes.IndexByte(b[sp+1:], 0)
+		if nul < 0 || sp+1+nul+21 > len(b) {
+			break
+		}
+		entry, rest := b[sp+1:sp+1+nul], b[sp+1+nul+1:]
+		if string(entry) == name {
+			var h plumbing.Hash
+			copy(h[:], rest[:20])
+			return h, true, nil
+		}
+		b = rest[20:]
+	}
+	if len(b) > 0 {
+		return plumbing.ZeroHash, false, fmt.Errorf("tree %s: malformed", tree)
+	}
+	return plumbing.ZeroHash, false, nil
 }
 
 func commitOf(c *object.Commit) Commit {
@@ -151,26 +222,37 @@ func readBlob(repo *git.Repository, h plumbing.Hash) ([]byte, error) {
 
 // Config implements History.
 func (g *GitHistory) Config(ctx context.Context, host, rev string) ([]byte, Commit, error) {
-	repo, err := g.open()
+	var b []byte
+	var commit Commit
+	err := g.with(func(repo *git.Repository) error {
+		c, err := g.resolve(repo, rev)
+		if err != nil {
+			return err
+		}
+		h, err := blobAt(repo.Storer, c, filePath(host))
+		if err != nil {
+			return fmt.Errorf("commit %s: %w", c.Hash, err)
+		}
+		if h.IsZero() {
+			return fmt.Errorf("%w: no configuration of %s in commit %s", ErrNotFound, host, shortHash(c.Hash.String()))
+		}
+		if b, err = readBlob(repo, h); err != nil {
+			return fmt.Errorf("%s in commit %s: %w", filePath(host), c.Hash, err)
+		}
+		commit = commitOf(c)
+		return nil
+	})
 	if err != nil {
 		return nil, Commit{}, err
 	}
-	c, err := g.resolve(repo, rev)
-	if err != nil {
-		return nil, Commit{}, err
+	return b, commit, nil
+}
+
+func (g *GitHistory) maxWalk() int {
+	if g.MaxWalk <= 0 {
+		return 2000
 	}
-	h, err := blobAt(c, filePath(host))
-	if err != nil {
-		return nil, Commit{}, fmt.Errorf("commit %s: %w", c.Hash, err)
-	}
-	if h.IsZero() {
-		return nil, Commit{}, fmt.Errorf("%w: no configuration of %s in commit %s", ErrNotFound, host, shortHash(c.Hash.String()))
-	}
-	b, err := readBlob(repo, h)
-	if err != nil {
-		return nil, Commit{}, fmt.Errorf("%s in commit %s: %w", filePath(host), c.Hash, err)
-	}
-	return b, commitOf(c), nil
+	return g.MaxWalk
 }
 
 // change is one commit that changed a host's file.
@@ -182,14 +264,11 @@ type change struct {
 
 // changes walks back from start (first parents) and returns up to limit commits that changed
 // file, newest first.
-func (g *GitHistory) changes(ctx context.Context, repo *git.Repository, start *object.Commit, file string, limit int) ([]change, error) {
-	maxWalk := g.MaxWalk
-	if maxWalk <= 0 {
-		maxWalk = 2000
-	}
+func (g *GitHistory) changes(ctx context.Context, st storer.EncodedObjectStorer, start *object.Commit, file string, limit int) ([]change, error) {
+	maxWalk := g.maxWalk()
 	var out []change
 	c := start
-	cur, err := blobAt(c, file)
+	cur, err := blobAt(st, c, file)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +282,7 @@ func (g *GitHistory) changes(ctx context.Context, repo *git.Repository, start *o
 			if parent, err = c.Parent(0); err != nil {
 				return nil, fmt.Errorf("parent of %s: %w", c.Hash, err)
 			}
-			if prev, err = blobAt(parent, file); err != nil {
+			if prev, err = blobAt(st, parent, file); err != nil {
 				return nil, err
 			}
 		}
@@ -221,31 +300,37 @@ func (g *GitHistory) changes(ctx context.Context, repo *git.Repository, start *o
 
 // Log implements History.
 func (g *GitHistory) Log(ctx context.Context, host string, limit int) ([]Commit, error) {
-	repo, err := g.open()
-	if err != nil {
-		return nil, err
-	}
-	head, err := g.resolve(repo, "")
-	if err != nil {
-		return nil, err
-	}
-	chs, err := g.changes(ctx, repo, head, filePath(host), max(limit, 1))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Commit, len(chs))
-	for i, ch := range chs {
-		out[i] = commitOf(ch.c)
-	}
-	return out, nil
+	var out []Commit
+	err := g.with(func(repo *git.Repository) error {
+		head, err := g.resolve(repo, "")
+		if err != nil {
+			return err
+		}
+		chs, err := g.changes(ctx, repo.Storer, head, filePath(host), max(limit, 1))
+		if err != nil {
+			return err
+		}
+		out = make([]Commit, len(chs))
+		for i, ch := range chs {
+			out[i] = commitOf(ch.c)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Diff implements History.
 func (g *GitHistory) Diff(ctx context.Context, host, rev string) (Diff, error) {
-	repo, err := g.open()
-	if err != nil {
-		return Diff{}, err
-	}
+	var d Diff
+	err := g.with(func(repo *git.Repository) error {
+		var err error
+		d, err = g.diff(ctx, repo, host, rev)
+		return err
+	})
+	return d, err
+}
+
+func (g *GitHistory) diff(ctx context.Context, repo *git.Repository, host, rev string) (Diff, error) {
 	c, err := g.resolve(repo, rev)
 	if err != nil {
 		return Diff{}, err
@@ -253,17 +338,17 @@ func (g *GitHistory) Diff(ctx context.Context, host, rev string) (Diff, error) {
 	file := filePath(host)
 	var ch change
 	if rev == "" {
-		chs, err := g.changes(ctx, repo, c, file, 1)
+		chs, err := g.changes(ctx, repo.Storer, c, file, 1)
 		if err != nil {
 			return Diff{}, err
 		}
 		if len(chs) == 0 {
-			return Diff{}, fmt.Errorf("%w: no configuration of %s in the last %d commits", ErrNotFound, host, max(g.MaxWalk, 2000))
+			return Diff{}, fmt.Errorf("%w: no configuration of %s in the last %d commits", ErrNotFound, host, g.maxWalk())
 		}
 		ch = chs[0]
 	} else {
 		ch.c = c
-		if ch.new, err = blobAt(c, file); err != nil {
+		if ch.new, err = blobAt(repo.Storer, c, file); err != nil {
 			return Diff{}, err
 		}
 		if c.NumParents() > 0 {
@@ -272,7 +357,7 @@ func (g *GitHistory) Diff(ctx context.Context, host, rev string) (Diff, error) {
 				return Diff{}, fmt.Errorf("parent of %s: %w", c.Hash, err)
 			}
 			ch.parent = p.Hash.String()
-			if ch.old, err = blobAt(p, file); err != nil {
+			if ch.old, err = blobAt(repo.Storer, p, file); err != nil {
 				return Diff{}, err
 			}
 		}

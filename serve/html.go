@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -133,38 +134,69 @@ type stateCount struct {
 	N    int
 }
 
+// pageSize is how many hosts the host list shows per page.
+const pageSize = 500
+
 func (s *Server) pageIndex(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
 	data := struct {
 		page
-		Hosts  []hostView
-		Total  int
-		States []stateCount
-		Filter string
-		Runs   []RunInfo
-		Error  string
-	}{page: s.newPage("hosts"), Filter: r.URL.Query().Get("state")}
+		Hosts            []hostView
+		Total, Matched   int
+		First, Last      int
+		States           []stateCount
+		Filter, Search   string
+		PrevURL, NextURL string
+		Runs             []RunInfo
+		Error            string
+	}{page: s.newPage("hosts"), Filter: q.Get("state"), Search: strings.TrimSpace(q.Get("q"))}
+	pageNo, err := strconv.Atoi(q.Get("page"))
+	if err != nil || pageNo < 1 {
+		pageNo = 1
+	}
 	status := http.StatusOK
 	sts, err := s.cfg.Status(r.Context())
 	if err != nil {
 		status, data.Error = s.errorStatus(err)
 	}
 	counts := map[string]int{}
+	var matched []hostView
 	for _, st := range sts {
 		v := s.view(st, data.Now)
 		counts[v.State]++
-		if data.Filter == "" || v.State == data.Filter {
-			data.Hosts = append(data.Hosts, v)
+		if (data.Filter == "" || v.State == data.Filter) && (data.Search == "" || strings.Contains(v.Host, data.Search)) {
+			matched = append(matched, v)
 		}
 	}
-	data.Total = len(sts)
+	data.Total, data.Matched = len(sts), len(matched)
 	for _, name := range []string{"failing", "never", "stale", "ok"} {
 		if counts[name] > 0 {
 			data.States = append(data.States, stateCount{name, counts[name]})
 		}
 	}
-	slices.SortStableFunc(data.Hosts, func(a, b hostView) int {
+	slices.SortStableFunc(matched, func(a, b hostView) int {
 		return cmp.Or(cmp.Compare(stateOrder[a.State], stateOrder[b.State]), strings.Compare(a.Host, b.Host))
 	})
+	from := min((pageNo-1)*pageSize, len(matched))
+	to := min(from+pageSize, len(matched))
+	data.Hosts, data.First, data.Last = matched[from:to], from+1, to
+	link := func(p int) string {
+		v := url.Values{}
+		if data.Filter != "" {
+			v.Set("state", data.Filter)
+		}
+		if data.Search != "" {
+			v.Set("q", data.Search)
+		}
+		v.Set("page", strconv.Itoa(p))
+		return "/?" + v.Encode()
+	}
+	if from > 0 {
+		data.PrevURL = link(pageNo - 1)
+	}
+	if to < len(matched) {
+		data.NextURL = link(pageNo + 1)
+	}
 	data.Runs = s.Runs()
 	if len(data.Runs) > 10 {
 		data.Runs = data.Runs[:10]

@@ -304,6 +304,8 @@ func TestPages(t *testing.T) {
 		{"/", 200, []string{"<title>hosts · lab backups</title>", `href="/hosts/a"`, `class="badge never"`,
 			"password &lt;removed&gt; refused", `href="/hosts/a/diff"`, `action="/run"`, "No run yet."}},
 		{"/?state=failing", 200, []string{"No host has been backed up yet with state failing"}},
+		{"/?q=zz", 200, []string{"No host name contains “zz”"}},
+		{"/?q=b&state=stale", 200, []string{`href="/hosts/b"`, "hosts 1–1 of 1 matching “b”", `name="state" value="stale"`}},
 		{"/hosts/a", 200, []string{`href="/hosts/a/diff?rev=` + f.c2 + `"`, `href="/hosts/a/diff?rev=` + f.c1 + `"`, "norn backup: 1 changed", `name="host" value="a"`}},
 		{"/hosts/a/diff", 200, []string{`<span class="del">- description uplink</span>`, `<span class="add">&#43; description core uplink</span>`, `<span class="hunk">@@`}},
 		{"/hosts/a/config?rev=" + f.c1, 200, []string{"description uplink", f.c1[:10]}},
@@ -322,6 +324,41 @@ func TestPages(t *testing.T) {
 		}
 		if strings.Contains(body, "<script") || strings.Contains(body, "s3cret-pw") {
 			t.Errorf("GET %s: a script or a secret in the page", tc.path)
+		}
+	}
+}
+
+func TestIndexPages(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.statuses = nil
+	for i := range 1200 {
+		f.statuses = append(f.statuses, gitstore.HostStatus{Host: fmt.Sprintf("dev-%04d", i), LastSuccess: f.now})
+	}
+	f.statuses[700].ConsecutiveFailures = 1 // failing hosts come first
+	for _, tc := range []struct {
+		page          string
+		rows          int
+		first, prev   string
+		next, counter string
+	}{
+		{"", 500, "dev-0700", "", "/?page=2", "hosts 1–500 of 1200"},
+		{"2", 500, "dev-0499", "/?page=1", "/?page=3", "hosts 501–1000 of 1200"},
+		{"3", 200, "dev-0999", "/?page=2", "", "hosts 1001–1200 of 1200"},
+	} {
+		_, body := get(t, f.http.URL, "/?page="+tc.page)
+		if n := strings.Count(body, `<td class="host">`); n != tc.rows {
+			t.Errorf("page %q: %d rows, want %d", tc.page, n, tc.rows)
+		}
+		if i := strings.Index(body, `<td class="host">`); i < 0 || !strings.Contains(body[i:i+60], tc.first) {
+			t.Errorf("page %q does not start with %s", tc.page, tc.first)
+		}
+		if !strings.Contains(body, tc.counter) {
+			t.Errorf("page %q: no %q", tc.page, tc.counter)
+		}
+		for _, l := range []string{tc.prev, tc.next} {
+			if l != "" && !strings.Contains(body, `href="`+l+`"`) {
+				t.Errorf("page %q: no link to %s", tc.page, l)
+			}
 		}
 	}
 }
