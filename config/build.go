@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/hooks/alertmanager"
 	"github.com/gonorn/norn/hooks/metrics"
 	"github.com/gonorn/norn/hooks/webhook"
@@ -288,7 +289,7 @@ func (w WebhookConfig) WebhookSecret() (string, error) {
 // Hooks are the started alerting and metrics hooks.
 type Hooks struct {
 	// List holds the hooks for runner.Config.Hooks.
-	List []any
+	List []hooks.Hook
 	// Metrics is the metrics hook (nil unless hooks.metrics.listen or hooks.pushgateway.url
 	// is set); serve Metrics.Handler() to be scraped.
 	Metrics *metrics.Hook
@@ -315,7 +316,8 @@ func (h HooksConfig) Start(log zerolog.Logger) (*Hooks, error) {
 		hs.add(m, m.Close)
 	}
 	if h.Alertmanager.URL != "" {
-		a, err := alertmanager.New(alertmanager.Config{URL: h.Alertmanager.URL, AlertName: "NornBackupFailed", DataLabels: hostLabels, Logger: log})
+		a, err := alertmanager.New(alertmanager.Config{URL: h.Alertmanager.URL, AlertName: "NornBackupFailed", DataLabels: hostLabels,
+			Expire: h.Alertmanager.Expire, RunbookURL: h.Alertmanager.RunbookURL, GeneratorURL: h.Alertmanager.GeneratorURL, Logger: log})
 		if err != nil {
 			return fail("hooks.alertmanager", err)
 		}
@@ -342,7 +344,7 @@ func (h HooksConfig) Start(log zerolog.Logger) (*Hooks, error) {
 	return hs, nil
 }
 
-func (hs *Hooks) add(h any, closer func(context.Context) error) {
+func (hs *Hooks) add(h hooks.Hook, closer func(context.Context) error) {
 	hs.List = append(hs.List, h)
 	hs.closers = append(hs.closers, closer)
 }

@@ -201,6 +201,28 @@ var keys = []Key{
 		Usage: "age after which a host's last good backup counts as stale", field: func(c *Config) any { return &c.Backup.Stale }},
 }
 
+// Type names the kind of value the setting takes: string, int, number, bool, duration, list
+// (comma-separated names), mapping (key=value,...) or query (a URL query).
+func (k Key) Type() string {
+	switch k.field(&Config{}).(type) {
+	case *int:
+		return "int"
+	case *float64:
+		return "number"
+	case *bool:
+		return "bool"
+	case *time.Duration:
+		return "duration"
+	case *[]string:
+		return "list"
+	case *map[string]string:
+		return "mapping"
+	case *url.Values:
+		return "query"
+	}
+	return "string"
+}
+
 var keyIndex = func() map[string]int {
 	m := make(map[string]int, len(keys))
 	for i, k := range keys {

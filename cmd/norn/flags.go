@@ -65,6 +65,14 @@ func (k *keyFlag) Set(v string) error {
 
 func (k *keyFlag) IsBoolFlag() bool { return k.boolean }
 
+// placeholder names the flag's value in the help text when its usage names none.
+func (k *keyFlag) placeholder() string {
+	if t := k.key.Type(); t != "string" {
+		return t
+	}
+	return "value"
+}
+
 func newCommand(name, synopsis, about, examples string, stderr io.Writer) *command {
 	c := &command{name: name, synopsis: synopsis, about: about, examples: examples, stderr: stderr,
 		fs: flag.NewFlagSet(name, flag.ContinueOnError), hidden: map[string]bool{"help": true}}
@@ -87,10 +95,7 @@ func (c *command) bind(prefixes ...string) {
 		}
 		for _, p := range prefixes {
 			if strings.HasPrefix(k.Name, p) {
-				kf := &keyFlag{key: k, value: config.DefaultValue(k.Name)}
-				if kf.value == "false" || kf.value == "true" {
-					kf.boolean = true
-				}
+				kf := &keyFlag{key: k, value: config.DefaultValue(k.Name), boolean: k.Type() == "bool"}
 				if k.Secret {
 					kf.value = ""
 				}
@@ -145,6 +150,9 @@ func (c *command) usage() {
 			hasFlags = true
 		}
 		name, usage := flag.UnquoteUsage(f)
+		if kf, ok := f.Value.(*keyFlag); ok && name == "value" {
+			name = kf.placeholder()
+		}
 		line := "  -" + f.Name
 		if name != "" {
 			line += " " + name

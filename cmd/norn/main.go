@@ -37,13 +37,19 @@ func main() {
 	os.Exit(code)
 }
 
-const usage = `usage: norn COMMAND [flags]
+const usage = `usage: norn COMMAND [flags] [arguments]
 
 commands:
-  backup    back up the configuration of every selected device into a git repository
-  serve     run the backup on a schedule and serve the hosts' status, configurations, diffs and metrics over HTTP
+  backup      back up the configuration of every selected device into a git repository
+  run         send commands to the selected devices and print each one's output
+  inventory   list the hosts of the inventory, or show one host fully resolved
+  serve       run the backup on a schedule and serve the hosts' status, configurations, diffs and metrics over HTTP
+  devsim      run a fleet of simulated devices on loopback, with its inventory
+  config      'norn config check': validate norn.yaml and print the effective configuration
+  version     print norn's version
 
-Run 'norn COMMAND -h' for a command's flags.
+Settings come from flags, then NORN_* environment variables, then norn.yaml (-config,
+$NORN_CONFIG or ./norn.yaml), then defaults. Run 'norn COMMAND -h' for a command's flags.
 `
 
 // dispatch runs the subcommand named by args[0] and returns the exit status.
@@ -57,6 +63,16 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return run(ctx, args[1:], stdout, stderr)
 	case "serve":
 		return serveCmd(ctx, args[1:], stdout, stderr)
+	case "run":
+		return runCmd(ctx, args[1:], stdout, stderr)
+	case "inventory":
+		return inventoryCmd(ctx, args[1:], stdout, stderr)
+	case "devsim":
+		return devsimCmd(ctx, args[1:], stdout, stderr)
+	case "config":
+		return configCmd(ctx, args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		return versionCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

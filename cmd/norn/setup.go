@@ -10,6 +10,7 @@ import (
 
 	"github.com/gonorn/norn/config"
 	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/plugins/scrapli"
 	"github.com/gonorn/norn/runner"
@@ -31,7 +32,7 @@ func loadInventory(ctx context.Context, cfg *config.Config, dir string, log zero
 		return inv, netboxLabel(cfg.Inventory.NetBox.URL, rep), nil
 	}
 	simple := cfg.Inventory.Simple
-	if dir != simple.Dir {
+	if dir != "" && dir != simple.Dir {
 		simple = config.SimpleConfig{Dir: dir, Strict: simple.Strict}
 	}
 	if simple.Dir == "" && simple.HostFile == "" {
@@ -63,13 +64,20 @@ func parseFilter(expr string) (inventory.Filter, error) {
 
 // runnerConfig is the runner's configuration from the settings: workers, timeout, retry,
 // breaker and login rate (config.RunnerConfig.Apply), the scrapli connection plugins, and the
-// hooks given.
-func runnerConfig(cfg *config.Config, inv *inventory.Inventory, log zerolog.Logger, hooks []any) (runner.Config, error) {
+// hooks given (each must be a hooks.Hook).
+func runnerConfig(cfg *config.Config, inv *inventory.Inventory, log zerolog.Logger, hs []any) (runner.Config, error) {
 	reg := connection.NewRegistry(connection.WithLogger(log))
 	if err := scrapli.Register(reg); err != nil {
 		return runner.Config{}, err
 	}
-	rcfg := runner.Config{Inventory: inv, Logger: log, Hooks: hooks, Connections: reg,
+	typed := make([]hooks.Hook, len(hs))
+	for i, h := range hs {
+		var ok bool
+		if typed[i], ok = h.(hooks.Hook); !ok {
+			return runner.Config{}, fmt.Errorf("hook %T is not a hooks.Hook", h)
+		}
+	}
+	rcfg := runner.Config{Inventory: inv, Logger: log, Hooks: typed, Connections: reg,
 		ConnectionLimits: connection.ManagerConfig{Logger: log}}
 	cfg.Runner.Apply(&rcfg)
 	return rcfg, nil

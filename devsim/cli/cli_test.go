@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -39,7 +39,7 @@ func TestRun(t *testing.T) {
 	var out, errOut syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-n", "12", "-seed", "3", "-inventory", dir, "-fault-rate", "0.25", "-fault", "ams-rtr-0001=reject-auth,slow", "-list"}, &out, &errOut)
+		done <- Run(ctx, "devsim", []string{"-n", "12", "-seed", "3", "-inventory", dir, "-fault-rate", "0.25", "-fault", "ams-rtr-0001=reject-auth,slow", "-list"}, &out, &errOut)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), "running until") {
@@ -73,7 +73,7 @@ func TestRun(t *testing.T) {
 func TestRunBadFlags(t *testing.T) {
 	var out, errOut syncBuffer
 	for _, args := range [][]string{{"-platforms", "cisco_ios"}, {"-fault", "x=melt"}, {"-fault-rate", "3"}, {"-host", "192.0.2.1"}} {
-		if err := run(context.Background(), args, &out, &errOut); err == nil {
+		if err := Run(context.Background(), "devsim", args, &out, &errOut); err == nil {
 			t.Errorf("%v: accepted", args)
 		}
 	}

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package cli
 
 // raiseFileLimit does nothing where there is no RLIMIT_NOFILE.
 func raiseFileLimit() {}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package cli
 
 import (
 	"fmt"
@@ -18,7 +18,7 @@ func raiseFileLimit() {
 	if lim.Cur < lim.Max {
 		lim.Cur = lim.Max
 		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-			fmt.Fprintln(os.Stderr, "devsim: cannot raise the open files limit:", err)
+			fmt.Fprintln(os.Stderr, "devsim: cannot raise the open files limit:", err) // before any output of Run
 		}
 	}
 }

@@ -1,18 +1,15 @@
 package alertmanager
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -34,24 +31,7 @@ func alertmanagerBinary(t *testing.T) string {
 	if p := os.Getenv("NORN_ALERTMANAGER"); p != "" {
 		return p
 	}
-	for _, name := range []string{"prometheus-alertmanager", "alertmanager"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("Alertmanager is not installed: apt-get install -y prometheus-alertmanager " +
-		"(scripts/test.sh does it), or set NORN_ALERTMANAGER to an alertmanager binary")
-	return ""
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return hooktest.LookTool(t, "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
 }
 
 // notification is what Alertmanager posts to a webhook receiver.
@@ -119,49 +99,15 @@ receivers:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := hooktest.FreePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	var out bytes.Buffer
-	cmd := exec.Command(bin,
+	hooktest.StartTool(t, base+"/-/ready", bin,
 		"--config.file="+cfgPath,
 		"--storage.path="+filepath.Join(dir, "data"),
 		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port),
 		"--cluster.listen-address=",
 		"--log.level=debug",
 	)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("alertmanager output:\n%s", out.String())
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(base + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("alertmanager exited: %v\n%s", err, out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("alertmanager at %s not ready after 30s\n%s", base, out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	return base, sink
 }
 

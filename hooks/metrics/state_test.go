@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"github.com/gonorn/norn/hooks"
+	"github.com/gonorn/norn/hooks/internal/hooktest"
 )
 
 // fleetStates is a status store's view: r1 backed up, r2 failing, r3 never backed up.
@@ -129,40 +129,9 @@ func checkMetrics(t *testing.T, body string) {
 // prometheus-pushgateway) from two "runs", the second filtered to one host, and scrapes it:
 // every host keeps its series.
 func TestRealPushgateway(t *testing.T) {
-	bin, err := exec.LookPath("prometheus-pushgateway")
-	if err != nil {
-		if bin, err = exec.LookPath("pushgateway"); err != nil {
-			t.Skip("Pushgateway is not installed: apt-get install -y prometheus-pushgateway (scripts/test.sh does it)")
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	var out bytes.Buffer
-	cmd := exec.Command(bin, "--web.listen-address="+addr)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	base := "http://" + addr
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(base + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pushgateway not ready:\n%s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	bin := hooktest.LookTool(t, "prometheus-pushgateway", "prometheus-pushgateway", "pushgateway")
+	base := fmt.Sprintf("http://127.0.0.1:%d", hooktest.FreePort(t))
+	hooktest.StartTool(t, base+"/-/ready", bin, "--web.listen-address="+strings.TrimPrefix(base, "http://"))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for runN, seen := range [][]string{{"r1", "r2", "r3"}, {"r1"}} {
