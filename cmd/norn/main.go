@@ -43,6 +43,7 @@ commands:
   backup      back up the configuration of every selected device into a git repository
   run         send commands to the selected devices and print each one's output
   inventory   list the hosts of the inventory, or show one host fully resolved
+  compliance  check the stored configurations against compliance rules (offline; text, JSON, JUnit)
   serve       run the backup on a schedule and serve the hosts' status, configurations, diffs and metrics over HTTP
   devsim      run a fleet of simulated devices on loopback, with its inventory
   config      'norn config check': validate norn.yaml and print the effective configuration
@@ -63,6 +64,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return run(ctx, args[1:], stdout, stderr)
 	case "serve":
 		return serveCmd(ctx, args[1:], stdout, stderr)
+	case "compliance":
+		return complianceCmd(ctx, args[1:], stdout, stderr)
 	case "run":
 		return runCmd(ctx, args[1:], stdout, stderr)
 	case "inventory":
