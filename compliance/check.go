@@ -2,6 +2,8 @@ package compliance
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/gonorn/norn/platform"
@@ -36,6 +38,9 @@ type Result struct {
 	Status Status `json:"status"`
 	// Reason says why a rule was skipped.
 	Reason string `json:"reason,omitempty"`
+	// NotApplicable marks a rule skipped because of the host's platform or groups (rather than
+	// an absent optional section); reports other than JSON leave these out.
+	NotApplicable bool `json:"not_applicable,omitempty"`
 	// Findings say what is wrong, one per violation: `line vty 0 4: missing "transport input
 	// ssh"`.
 	Findings []string `json:"findings,omitempty"`
@@ -69,7 +74,7 @@ func (rs *RuleSet) CheckConfig(t Target, c *Config) []Result {
 	for _, r := range rs.Rules {
 		res := Result{Host: t.Host, Platform: plat, Rule: r.ID, Description: r.Description, Severity: r.Severity}
 		if ok, why := r.Applies(plat, t.InGroup); !ok {
-			res.Status, res.Reason = Skip, why
+			res.Status, res.Reason, res.NotApplicable = Skip, why, true
 			out = append(out, res)
 			continue
 		}
@@ -126,13 +131,13 @@ func (r *Rule) evaluate(c *Config) []string {
 				findings = append(findings, fmt.Sprintf("%sforbidden %q present", prefix, l))
 			}
 		}
-		for _, re := range r.MustMatch {
-			if !anyMatch(sc.lines, re.MatchString) {
+		for i, re := range r.MustMatch {
+			if !sc.any(prefixAt(r.matchPrefix, i), re) {
 				findings = append(findings, fmt.Sprintf("%sno line matches %q", prefix, re))
 			}
 		}
-		for _, re := range r.MustNotMatch {
-			for _, l := range sc.lines {
+		for i, re := range r.MustNotMatch {
+			for _, l := range sc.candidates(prefixAt(r.notMatchPrefix, i)) {
 				if re.MatchString(l) {
 					findings = append(findings, fmt.Sprintf("%sforbidden line %q (matches %q)", prefix, l, re))
 				}
@@ -142,9 +147,31 @@ func (r *Rule) evaluate(c *Config) []string {
 	return findings
 }
 
-func anyMatch(lines []string, match func(string) bool) bool {
-	for _, l := range lines {
-		if match(l) {
+func prefixAt(ps []string, i int) string {
+	if i < len(ps) {
+		return ps[i]
+	}
+	return ""
+}
+
+// candidates returns the lines of the scope that may match an expression whose matches start
+// with prefix: in a sorted scope, the range of lines starting with it.
+func (sc scope) candidates(prefix string) []string {
+	if prefix == "" || !sc.sorted {
+		return sc.lines
+	}
+	i, _ := slices.BinarySearch(sc.lines, prefix)
+	j := i
+	for j < len(sc.lines) && strings.HasPrefix(sc.lines[j], prefix) {
+		j++
+	}
+	return sc.lines[i:j]
+}
+
+// any reports whether a line of the scope matches re.
+func (sc scope) any(prefix string, re *regexp.Regexp) bool {
+	for _, l := range sc.candidates(prefix) {
+		if strings.HasPrefix(l, prefix) && re.MatchString(l) {
 			return true
 		}
 	}

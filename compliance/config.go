@@ -43,6 +43,9 @@ func ParseConfig(plat, text string) *Config {
 // parseIndented reads Cisco-style configurations: a line without indentation opens a section
 // that holds the indented lines after it; "!" lines are comments.
 func (c *Config) parseIndented(text string) {
+	n := strings.Count(text, "\n") + 1
+	c.lines = make([]string, 0, n)
+	c.sections = make([]section, 0, n/8)
 	cur := -1
 	for raw := range strings.SplitSeq(text, "\n") {
 		l := normLine(raw)
@@ -67,7 +70,8 @@ func (c *Config) parseIndented(text string) {
 // junosPaths turns a Junos configuration into set-style paths, one per statement, without
 // "set ". Inactive statements and their children are left out (they do not apply).
 func junosPaths(text string) []string {
-	var out, stack []string
+	out := make([]string, 0, strings.Count(text, "\n")+1)
+	var stack []string
 	inactiveDepth := -1 // depth of the inactive block being skipped; -1: none
 	inComment := false
 	for raw := range strings.SplitSeq(text, "\n") {

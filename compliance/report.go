@@ -175,8 +175,9 @@ type junitMessage struct {
 }
 
 // WriteJUnit writes the report as JUnit XML: one test suite per host, one test case per rule
-// (failures typed by severity, skipped rules as skipped), and a host that could not be checked
-// as an error.
+// that applies to it (failures typed by severity; a rule whose optional section is absent as
+// skipped; rules for other platforms or groups are left out), and a host that could not be
+// checked as an error.
 func (r *Report) WriteJUnit(w io.Writer) error {
 	out := junitSuites{Name: "compliance " + r.Rules, Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
 	idx := map[string]int{}
@@ -191,6 +192,9 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	}
 	for _, res := range r.Results {
 		s := suite(res.Host)
+		if res.NotApplicable {
+			continue
+		}
 		c := junitCase{Name: res.Rule, Classname: "compliance." + res.Host}
 		switch res.Status {
 		case Fail:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
 
@@ -79,6 +80,10 @@ type Rule struct {
 
 	// Pos is where the rule is defined: "file:line:col".
 	Pos string
+
+	// The literal text every line matching MustMatch[i] / MustNotMatch[i] starts with ("" when
+	// unknown), to look lines up in sorted order instead of running the expression on each.
+	matchPrefix, notMatchPrefix []string
 }
 
 // RuleSet is a list of rules, read from a file.
@@ -208,8 +213,10 @@ func Parse(name string, data []byte) (*RuleSet, error) {
 						}
 						if k.Value == "must_match" {
 							r.MustMatch = append(r.MustMatch, re)
+							r.matchPrefix = append(r.matchPrefix, anchoredPrefix(s))
 						} else {
 							r.MustNotMatch = append(r.MustNotMatch, re)
+							r.notMatchPrefix = append(r.notMatchPrefix, anchoredPrefix(s))
 						}
 					}
 				}
@@ -235,6 +242,30 @@ func Parse(name string, data []byte) (*RuleSet, error) {
 		rs.Rules = append(rs.Rules, r)
 	}
 	return rs, nil
+}
+
+// anchoredPrefix returns the literal text at the start of every line expr matches when expr
+// is anchored at the start ("^ntp server " -> "ntp server "), else "".
+func anchoredPrefix(expr string) string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	re = re.Simplify()
+	for re.Op == syntax.OpCapture && len(re.Sub) == 1 {
+		re = re.Sub[0]
+	}
+	if re.Op != syntax.OpConcat || len(re.Sub) < 2 {
+		return ""
+	}
+	if op := re.Sub[0].Op; op != syntax.OpBeginText && op != syntax.OpBeginLine {
+		return ""
+	}
+	lit := re.Sub[1]
+	if lit.Op != syntax.OpLiteral || lit.Flags&syntax.FoldCase != 0 {
+		return ""
+	}
+	return string(lit.Rune)
 }
 
 // compileAnchored compiles a section expression, anchored at the start of the header.
@@ -282,9 +313,16 @@ func lineList(n *yaml.Node) ([]string, error) {
 	return ls, err
 }
 
-// normLine trims a line and collapses its spaces.
+// normLine trims a line and collapses its spaces (without allocating when the inside of the
+// line is regular, which is most lines).
 func normLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	s = strings.TrimSpace(s)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' && s[i+1] == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' {
+			return strings.Join(strings.Fields(s), " ")
+		}
+	}
+	return s
 }
 
 // yamlErr shortens yaml.v3's messages ("yaml: line 3: ...").

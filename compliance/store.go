@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -92,7 +93,8 @@ func (rs *RuleSet) CheckStore(ctx context.Context, cfg StoreConfig) (*Report, er
 					errs = append(errs, HostError{Host: s.host, Err: s.err.Error()})
 					continue
 				}
-				text := string(s.data)
+				// The buffer is this worker's alone and never written again: no copy.
+				text := unsafe.String(unsafe.SliceData(s.data), len(s.data))
 				plat := platformOf(s.host)
 				if plat == "" {
 					plat = Detect(text)
@@ -134,8 +136,8 @@ func hostOf(file string) string {
 	return file
 }
 
-// readWorkTree sends the files of configs/ to in; each is read by the worker pool's producer
-// side in parallel with the checks.
+// readWorkTree reads the files of configs/ (a few at a time, in parallel with the checks) and
+// sends them to in.
 func readWorkTree(ctx context.Context, cfg StoreConfig, in chan<- stored) error {
 	dir := filepath.Join(cfg.Dir, configsDir)
 	entries, err := os.ReadDir(dir)

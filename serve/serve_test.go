@@ -343,7 +343,7 @@ func TestIndexPages(t *testing.T) {
 	}{
 		{"", 500, "dev-0700", "", "/?page=2", "hosts 1–500 of 1200"},
 		{"2", 500, "dev-0499", "/?page=1", "/?page=3", "hosts 501–1000 of 1200"},
-		{"3", 200, "dev-0999", "/?page=2", "", "hosts 1001–1200 of 1200"},
+		{"3", 200, "dev-1000", "/?page=2", "", "hosts 1001–1200 of 1200"},
 	} {
 		_, body := get(t, f.http.URL, "/?page="+tc.page)
 		if n := strings.Count(body, `<td class="host">`); n != tc.rows {
