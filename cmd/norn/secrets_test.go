@@ -177,14 +177,68 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		}
 	}
 
+	searchAll(t, "norn backup", out, append(secrets, credentials...))
+
+	// norn run on the same fleet: its logs and events (-v, session logs, alerts, webhook,
+	// Pushgateway) hold no secret either. The command output on stdout is the user's: a "show
+	// running-config" there is what was asked for.
+	runLogs := filepath.Join(t.TempDir(), "run-sessions")
+	addSessionLog(t, f.inv, filepath.Join(runLogs, "{host}.log"))
+	out = map[string][]byte{}
+	for _, rc := range []struct{ filter, command string }{
+		{"platform in [cisco_iosxe, cisco_nxos, cisco_iosxr, arista_eos]", "show running-config"},
+		{"platform=juniper_junos", "show configuration"},
+	} {
+		am, hook, push = newRecorder(t), newRecorder(t), newRecorder(t)
+		code, runOut, runErr := norn(t, "run", "-inventory", f.inv, "-filter", rc.filter, "-v", "-progress", "lines",
+			"-retries", "1", "-timeout", "20s", "-alertmanager-url", am.URL, "-webhook-url", hook.URL+"/hooks/norn",
+			"-pushgateway-url", push.URL, rc.command)
+		if code == exitUsage {
+			t.Fatalf("norn run -filter %q: exit %d\n%s", rc.filter, code, tail(runErr, 30))
+		}
+		if !strings.Contains(runOut, "hostname ") && !strings.Contains(runOut, "host-name ") {
+			t.Errorf("norn run -filter %q printed no configuration:\n%s", rc.filter, tail(runOut, 10))
+		}
+		// The devices did print their secrets (to the user, on stdout): the sessions saw them.
+		if n := len(slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return !strings.Contains(runOut, s) })); n == 0 {
+			t.Errorf("norn run -filter %q: no secret in the command output, so the session logs prove nothing", rc.filter)
+		}
+		out["norn run stderr (-v) "+rc.filter] = []byte(runErr)
+		for what, r := range map[string]*recorder{"alertmanager": am, "webhook": hook, "pushgateway": push} {
+			for _, k := range r.keys() {
+				out[what+" "+k+" "+rc.filter] = []byte(r.all(k))
+			}
+		}
+	}
+	for k, v := range treeBytes(t, runLogs) {
+		out["session log "+k] = v
+	}
+	for i, name := range f.names {
+		if b := out["session log "+name+".log"]; i != 3 && (!bytes.Contains(b, []byte("show ")) || !bytes.Contains(b, []byte("<redacted>"))) {
+			t.Errorf("norn run: session log of %s lacks the command or any redaction (%d bytes)", name, len(b))
+		}
+	}
+	first := " platform in [cisco_iosxe, cisco_nxos, cisco_iosxr, arista_eos]"
+	for what, want := range map[string]string{"alertmanager POST /api/v2/alerts" + first: f.names[3],
+		"webhook POST /hooks/norn" + first: f.names[3], "norn run stderr (-v)" + first: f.names[3]} {
+		if !bytes.Contains(out[what], []byte(want)) {
+			t.Errorf("norn run: %s lacks %q (%d bytes)", what, want, len(out[what]))
+		}
+	}
+	searchAll(t, "norn run", out, append(secrets, credentials...))
+}
+
+// searchAll fails the test for each secret found in an output.
+func searchAll(t *testing.T, what string, out map[string][]byte, secrets []string) {
+	t.Helper()
 	total := 0
 	for _, v := range out {
 		total += len(v)
 	}
-	t.Logf("searched %d outputs, %d bytes", len(out), total)
-	for _, s := range append(secrets, credentials...) {
+	t.Logf("%s: searched %d outputs, %d bytes, for %d secrets", what, len(out), total, len(secrets))
+	for _, s := range secrets {
 		for _, where := range findIn(out, s) {
-			t.Errorf("secret %q found in %s", s, where)
+			t.Errorf("%s: secret %q found in %s", what, s, where)
 		}
 	}
 }
