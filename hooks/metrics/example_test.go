@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/common/expfmt"
+
 	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/hooks/metrics"
 	"github.com/gonorn/norn/tasks"
@@ -76,4 +79,31 @@ func Example_pushgateway() {
 	hook.RunEnd(ctx, &hooks.RunEvent{Run: &hooks.Run{Task: "backup"}, Summary: hooks.Summary{OK: 10, Duration: time.Minute}})
 	// Output:
 	// PUT /metrics/job/norn/instance/backup-cron text/plain; version=0.0.4; charset=utf-8
+}
+
+// A HostCollector exports each host's state across runs, here from a fixed list (norn backup
+// reads the repository's status; norn serve may register one on its registry).
+func ExampleNewHostCollector() {
+	last := time.Date(2025, 7, 1, 6, 0, 0, 0, time.UTC)
+	c := metrics.NewHostCollector("norn", func(context.Context) ([]metrics.HostState, error) {
+		return []metrics.HostState{
+			{Host: "r1", Platform: "cisco_iosxe", Site: "ams1", LastSuccess: last},
+			{Host: "r2", Platform: "arista_eos", Site: "lon1", LastFailure: last, FailureClass: "timeout", ConsecutiveFailures: 2},
+		}, nil
+	})
+	out, err := testutil.CollectAndFormat(c, expfmt.TypeTextPlain,
+		"norn_host_last_success_timestamp_seconds", "norn_host_failure_info")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(string(out))
+	// Output:
+	// # HELP norn_host_failure_info 1 while the host fails, labelled with the last failure's class.
+	// # TYPE norn_host_failure_info gauge
+	// norn_host_failure_info{error_class="timeout",host="r2"} 1
+	// # HELP norn_host_last_success_timestamp_seconds Unix time of the host's last good result (0: never).
+	// # TYPE norn_host_last_success_timestamp_seconds gauge
+	// norn_host_last_success_timestamp_seconds{host="r1"} 1.7513496e+09
+	// norn_host_last_success_timestamp_seconds{host="r2"} 0
 }
