@@ -291,3 +291,16 @@ func TestFind(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestREADMEListsEveryKey: the README's norn.yaml reference names every setting.
+func TestREADMEListsEveryKey(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Skip("no README.md:", err)
+	}
+	for _, k := range Keys() {
+		if !strings.Contains(string(b), "| `"+k.Name+"` |") {
+			t.Errorf("README.md does not list %s", k.Name)
+		}
+	}
+}

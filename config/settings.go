@@ -81,7 +81,7 @@ type Key struct {
 
 // keys is every setting, in the order WriteTo prints them.
 var keys = []Key{
-	{Name: "inventory.plugin", Usage: "inventory plugin: simple (SimpleInventory) or netbox",
+	{Name: "inventory.plugin", Env: []string{"NORN_INVENTORY_PLUGIN"}, Usage: "inventory plugin: simple (SimpleInventory) or netbox",
 		field: func(c *Config) any { return &c.Inventory.Plugin }},
 	{Name: "inventory.simple.dir", Env: []string{"NORN_INVENTORY"}, Flag: "inventory",
 		Usage: "Nornir SimpleInventory `dir`ectory (hosts.yaml, groups.yaml, defaults.yaml)",

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# bench-backup.sh: the backup job's benchmark. It builds devsim's command and cmd/norn (norn backup),
-# starts a simulated fleet as its own process (loopback only), backs it up into a fresh git
+# bench-backup.sh: the backup job's benchmark. It builds cmd/norn, starts a simulated fleet as its
+# own process (norn devsim, loopback only), backs it up into a fresh git
 # repository and prints devices, seconds, devices per second and the backup process's peak RSS.
 #
 #   scripts/bench-backup.sh            # 1,000 devices
 #   scripts/bench-backup.sh 10000      # 10,000 devices
 #   WORKERS=200 scripts/bench-backup.sh 10000
 #
-# Environment: WORKERS (backup -workers, default the program's 100), FAULTS (devsim -fault-rate,
+# Environment: WORKERS (backup -workers, default the program's 100), FAULTS (norn devsim -fault-rate,
 # default 0), SEED (default 1), BACKUP_ARGS (more flags for the backup program, e.g.
 # "-cpuprofile /tmp/cpu.out"), KEX (SSH key exchanges the client offers, comma-separated, e.g.
 # "ecdh-sha2-nistp256": the scrapli plugins' ssh_kex_algorithms, added to the inventory's
@@ -34,15 +34,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "building devsim and cmd/norn (norn backup)..." >&2
-(cd "$root" && go build -o "$work/devsim" ./devsim/cmd/devsim && go build -o "$work/norn" ./cmd/norn)
+echo "building cmd/norn (norn devsim, norn backup)..." >&2
+(cd "$root" && go build -o "$work/norn" ./cmd/norn)
 
 # Many devices need many file descriptors (one listener each, plus connections).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 echo "starting a fleet of $n devices..." >&2
 fleet_start=$(date +%s.%N)
-"$work/devsim" -n "$n" -seed "${SEED:-1}" -fault-rate "${FAULTS:-0}" -inventory "$work/inv" >"$work/devsim.log" 2>&1 &
+"$work/norn" devsim -n "$n" -seed "${SEED:-1}" -fault-rate "${FAULTS:-0}" -inventory "$work/inv" >"$work/devsim.log" 2>&1 &
 fleet_pid=$!
 # devsim prints "running until SIGINT" once every device listens and the inventory is written.
 until grep -q "running until" "$work/devsim.log" 2>/dev/null; do
