@@ -131,6 +131,31 @@ type ConfigSender interface {
 	SendConfig(ctx context.Context, lines []string, opts ConfigOptions) ([]Response, error)
 }
 
+// ConfigModeOptions tune SendConfigMode.
+type ConfigModeOptions struct {
+	// Enter is the command that enters configuration mode from privileged exec when the change
+	// needs another mode than SendConfig's, e.g. "configure session norn1" (EOS) or
+	// "configure private" (Junos). Default "": the configuration mode SendConfig uses.
+	Enter string
+	// OnFailure are sent in order, still in configuration mode, when a line is rejected and
+	// before configuration mode is left, e.g. "abort" (IOS-XR, an EOS session) or "rollback 0"
+	// (Junos). Default none: what was typed stays (applied on the platforms without a
+	// candidate, left in the candidate on the others).
+	OnFailure []string
+}
+
+// ConfigModeSender sends lines in configuration mode as they are, without the commit or the
+// discard that SendConfig adds: the caller ends the change itself with the platform's own
+// commands (Junos "commit confirmed 5", IOS-XR "commit confirmed 120", EOS "commit timer
+// 00:05:00", "abort"). tasks/rollout builds its per-platform safety on it.
+type ConfigModeSender interface {
+	// SendConfigMode enters configuration mode (opts.Enter, or the platform's own), sends lines
+	// in order (empty ones skipped), stopping at the first the device rejects, and returns to
+	// the default privilege level. It returns the responses of the lines sent; a rejected
+	// line's response is the last one, with a *CommandError (after opts.OnFailure was sent).
+	SendConfigMode(ctx context.Context, lines []string, opts ConfigModeOptions) ([]Response, error)
+}
+
 // ConfigGetter returns the device's configuration.
 type ConfigGetter interface {
 	// GetConfig returns the configuration named by source ("running" or "startup") as the
@@ -194,6 +219,14 @@ var (
 	CapConfigSaver = CapabilityOf[ConfigSaver]()
 	// CapRawAccess: the library's own client.
 	CapRawAccess = CapabilityOf[RawAccess]()
+)
+
+// The capabilities of tasks/rollout and of file transfer tasks. They are not among
+// BuiltInCapabilities (the built-in tasks of package tasks do not use them) but are required
+// the same way: connection.Require(connection.CapConfigModeSender).
+var (
+	// CapConfigModeSender: send configuration lines without SendConfig's commit or discard.
+	CapConfigModeSender = CapabilityOf[ConfigModeSender]()
 )
 
 // BuiltInCapabilities returns the capabilities every Registry knows, in a fixed order.

@@ -60,6 +60,10 @@ type DeviceConfig struct {
 	// Data is free-form inventory data written to the device's entry in hosts.yaml (site,
 	// role, ...). Optional.
 	Data map[string]string
+	// ConfirmUnit is how long one second of the device's commit-confirmed timers lasts (Junos
+	// "commit confirmed N" minutes, IOS-XR "commit confirmed N" seconds, EOS "commit timer"),
+	// so that tests can run a confirm window in a fraction of real time. Default 1s.
+	ConfirmUnit time.Duration
 	// Logger receives connection-level events (accepted, login failed, closed) at debug level,
 	// never secrets. Default: no logging.
 	Logger *zerolog.Logger
@@ -101,6 +105,9 @@ func (c *DeviceConfig) setDefaults() error {
 	}
 	if c.ConfigSize == 0 {
 		c.ConfigSize = defaultConfigSize(c.Seed, c.Name)
+	}
+	if c.ConfirmUnit <= 0 {
+		c.ConfirmUnit = time.Second
 	}
 	c.ConfigSize = min(max(c.ConfigSize, 1<<10), 4<<20)
 	return nil
@@ -168,10 +175,13 @@ type Stats struct {
 	// ConfigChanges is the number of configuration changes applied (lines accepted in
 	// configuration mode, commits).
 	ConfigChanges int64
+	// AutoRollbacks is the number of times an unconfirmed commit confirmed (or EOS commit
+	// timer) ran out and the device restored the configuration it had before by itself.
+	AutoRollbacks int64
 }
 
 type counters struct {
-	connections, active, logins, authFailures, sessions, netconf, commands, configReads, configChanges atomic.Int64
+	connections, active, logins, authFailures, sessions, netconf, commands, configReads, configChanges, autoRollbacks atomic.Int64
 }
 
 // Device is a running simulated device. Its methods are safe for concurrent use.
@@ -189,6 +199,7 @@ type Device struct {
 	mu        sync.Mutex
 	faults    Faults
 	st        *runState // the device's mutable state, created on first change
+	rb        rollbackState
 	conns     map[net.Conn]struct{}
 	closed    bool
 	closing   chan struct{}
@@ -353,6 +364,7 @@ func (d *Device) Stats() Stats {
 		Commands:        s.commands.Load(),
 		ConfigReads:     s.configReads.Load(),
 		ConfigChanges:   s.configChanges.Load(),
+		AutoRollbacks:   s.autoRollbacks.Load(),
 	}
 }
 
@@ -363,6 +375,7 @@ func (d *Device) Close() error {
 	d.closeOnce.Do(func() {
 		d.mu.Lock()
 		d.closed = true
+		d.stopConfirmLocked()
 		close(d.closing)
 		conns := d.conns
 		d.conns = nil

@@ -13,7 +13,7 @@ type eosDialect struct{}
 var eosSpecs = []cmdSpec{
 	{"bash [LINE]", "noop"}, {"clear counters [LINE]", "noop"}, {"clear logging", "clear logging"},
 	{"clear ip LINE", "noop"}, {"configure", "configure"}, {"configure terminal", "configure"},
-	{"configure session [LINE]", "configure"}, {"copy running-config startup-config", "write"},
+	{"configure session [LINE]", "configure session"}, {"copy running-config startup-config", "write"},
 	{"copy LINE", "noop"}, {"delete LINE", "noop"}, {"dir [LINE]", "noop"}, {"disable", "disable"},
 	{"enable [LINE]", "enable"}, {"exit", "exit"}, {"logout", "exit"}, {"quit", "exit"},
 	{"ping LINE", "noop"}, {"reload [LINE]", "noop"}, {"show clock", "show clock"},
@@ -28,7 +28,7 @@ var eosSpecs = []cmdSpec{
 }
 
 var eosPrivOnly = map[string]bool{
-	"configure": true, "clear logging": true, "write": true, "show running-config": true,
+	"configure": true, "configure session": true, "clear logging": true, "write": true, "show running-config": true,
 	"show startup-config": true, "bash [LINE]": true, "copy LINE": true, "delete LINE": true,
 	"reload [LINE]": true,
 }
@@ -101,6 +101,13 @@ func (eosDialect) prompt(s *session) string {
 	case modeExec:
 		return h + ">"
 	case modeConfig:
+		if s.eosSess != "" {
+			sub := ""
+			if len(s.ctx) > 0 {
+				sub = strings.TrimPrefix(s.ctx[len(s.ctx)-1].prompt, "config")
+			}
+			return h + "(config-s-" + s.eosSess + sub + ")#"
+		}
 		if len(s.ctx) > 0 {
 			return h + "(" + s.ctx[len(s.ctx)-1].prompt + ")#"
 		}
@@ -205,6 +212,8 @@ func (dl eosDialect) run(s *session, p parsed) string {
 		}
 	case "configure":
 		s.mode, s.ctx = modeConfig, nil
+	case "configure session":
+		dl.session(s, p.args)
 	case "clear logging":
 	case "write":
 		d.saveConfig(s.user)
@@ -280,6 +289,11 @@ func eosShowVersion(d *Device) string {
 func (dl eosDialect) configLine(s *session, line string) {
 	t := strings.TrimSpace(line)
 	lower := strings.ToLower(t)
+	if s.eosSess != "" && (lower == "commit" || strings.HasPrefix(lower, "commit ") || lower == "abort" ||
+		lower == "end" || (lower == "exit" && len(s.ctx) == 0)) {
+		dl.sessionLine(s, lower)
+		return
+	}
 	if len(s.ctx) > 0 {
 		switch {
 		case lower == "exit":
@@ -340,7 +354,7 @@ func (dl eosDialect) configLine(s *session, line string) {
 func (dl eosDialect) open(s *session, t, base string) {
 	s.ctx = append(s.ctx, ctxFrame{header: t, prompt: eosPromptName(base, t)})
 	hdrs := ctxHeaders(s.ctx)
-	s.d.editConfig(s.user, func(c *config) *config {
+	dl.edit(s, func(c *config) *config {
 		c.lines = ensureBlock(c.lines, hdrs, 3, "!")
 		return c
 	})
@@ -353,8 +367,113 @@ func (dl eosDialect) apply(s *session, t string) {
 		t = "enable secret sha512 " + secretSHA512(plain, s.d.cfg.Name+time.Now().String())
 	}
 	hdrs := ctxHeaders(s.ctx)
-	s.d.editConfig(s.user, func(c *config) *config {
+	dl.edit(s, func(c *config) *config {
 		c.lines = editLines(c.lines, hdrs, t, 3, "!")
 		return c
 	})
+}
+
+// edit changes the running configuration, or the session's candidate inside a configure
+// session.
+func (dl eosDialect) edit(s *session, fn func(c *config) *config) {
+	if s.eosSess == "" {
+		s.d.editConfig(s.user, fn)
+		return
+	}
+	if s.cand == nil {
+		s.cand = s.d.currentConfig().clone()
+	}
+	s.cand = fn(s.cand)
+}
+
+// session runs "configure session [NAME [commit|abort]]" in privileged exec.
+func (dl eosDialect) session(s *session, args []string) {
+	var f []string
+	if len(args) > 0 {
+		f = strings.Fields(args[0])
+	}
+	if len(f) == 0 {
+		f = []string{fmt.Sprintf("session%d", 1000+hashString(s.d.cfg.Name+time.Now().String())%9000)}
+	}
+	name := f[0]
+	if len(f) > 2 {
+		s.fail("% Invalid input\n")
+		return
+	}
+	if len(f) == 2 {
+		switch f[1] {
+		case "commit":
+			if s.d.confirmPending(name) {
+				return
+			}
+			if c, ok := s.d.eosSession(name); ok {
+				s.d.commitConfig(s.user, c)
+				s.d.setEOSSession(name, nil)
+				return
+			}
+			s.fail("% Session " + name + " not found\n")
+		case "abort":
+			if s.d.Faults().FailRollback {
+				s.fail("% Failed to abort session " + name + ": rollback of the running-config failed\n")
+				return
+			}
+			if s.d.abortPending(name) {
+				return
+			}
+			if _, ok := s.d.eosSession(name); ok {
+				s.d.setEOSSession(name, nil)
+				return
+			}
+			s.fail("% Session " + name + " not found\n")
+		default:
+			s.fail("% Invalid input\n")
+		}
+		return
+	}
+	s.mode, s.ctx, s.eosSess = modeConfig, nil, name
+	s.cand = nil
+	if c, ok := s.d.eosSession(name); ok {
+		s.cand = c.clone()
+	}
+}
+
+// sessionLine runs commit, commit timer, abort, end and exit inside a configure session.
+func (dl eosDialect) sessionLine(s *session, lower string) {
+	name := s.eosSess
+	leave := func() { s.mode, s.ctx, s.eosSess, s.cand = modePriv, nil, "", nil }
+	cand := s.cand
+	if cand == nil {
+		cand = s.d.currentConfig()
+	}
+	switch {
+	case lower == "end" || lower == "exit":
+		if s.cand != nil {
+			s.d.setEOSSession(name, s.cand)
+		}
+		leave()
+	case lower == "abort":
+		s.d.setEOSSession(name, nil)
+		leave()
+	case lower == "commit":
+		s.d.confirmPending(name)
+		s.d.commitConfig(s.user, cand)
+		s.d.setEOSSession(name, nil)
+		leave()
+	default: // commit timer hh:mm:ss
+		f := strings.Fields(lower)
+		secs, ok := 0, false
+		if len(f) == 3 && f[1] == "timer" {
+			secs, ok = parseHMS(f[2])
+		}
+		if !ok {
+			s.fail("% Invalid input\n")
+			return
+		}
+		s.d.commitConfirmed(s.user, cand, s.d.confirmDuration(secs), name)
+		s.d.setEOSSession(name, nil)
+		leave()
+		if s.d.Faults().DropAfterCommit {
+			s.drop()
+		}
+	}
 }

@@ -35,6 +35,15 @@ type Faults struct {
 	BannerDelay time.Duration
 	// PromptDelay delays the first prompt after the shell opens (a slow login banner).
 	PromptDelay time.Duration
+	// DropAfterCommit drops the TCP connection right after a commit confirmed (Junos, IOS-XR)
+	// or an EOS "commit timer" took effect, before the prompt: the session is lost in the middle
+	// of a change, and only the device's own timer can roll it back.
+	DropAfterCommit bool
+	// FailRollback makes the rollback commands fail ("rollback N" on Junos, "rollback
+	// configuration last N" on IOS-XR, "rollback running-config checkpoint" on NX-OS,
+	// "configure replace" on IOS-XE, "configure session X abort" on EOS): the device answers
+	// with its error and keeps its configuration.
+	FailRollback bool
 }
 
 // Any reports whether f injects any fault.
@@ -57,6 +66,12 @@ func (f Faults) String() string {
 	}
 	if f.DropMidOutput {
 		parts = append(parts, string(FaultDropMidOutput))
+	}
+	if f.DropAfterCommit {
+		parts = append(parts, string(FaultDropAfterCommit))
+	}
+	if f.FailRollback {
+		parts = append(parts, string(FaultFailRollback))
 	}
 	if f.TruncateConfig {
 		parts = append(parts, string(FaultTruncateConfig))
@@ -95,9 +110,15 @@ const (
 	FaultBannerDelay FaultKind = "banner-delay"
 	// FaultPromptDelay: the first prompt is printed 2s after the shell opens.
 	FaultPromptDelay FaultKind = "prompt-delay"
+	// FaultDropAfterCommit: the connection is dropped right after a commit confirmed. Not
+	// drawn at random (see FaultKinds): it only matters to a change.
+	FaultDropAfterCommit FaultKind = "drop-after-commit"
+	// FaultFailRollback: the rollback commands fail. Not drawn at random.
+	FaultFailRollback FaultKind = "fail-rollback"
 )
 
-// FaultKinds returns every fault kind, in a fixed order.
+// FaultKinds returns the fault kinds random fleets draw from, in a fixed order: every kind but
+// the change faults (FaultDropAfterCommit, FaultFailRollback), which ParseFaults also accepts.
 func FaultKinds() []FaultKind {
 	return []FaultKind{FaultRejectAuth, FaultHangOnConnect, FaultSilentShell, FaultSlow,
 		FaultDropMidOutput, FaultTruncateConfig, FaultBannerDelay, FaultPromptDelay}
@@ -122,8 +143,12 @@ func (k FaultKind) Faults() (Faults, error) {
 		return Faults{BannerDelay: 2 * time.Second}, nil
 	case FaultPromptDelay:
 		return Faults{PromptDelay: 2 * time.Second}, nil
+	case FaultDropAfterCommit:
+		return Faults{DropAfterCommit: true}, nil
+	case FaultFailRollback:
+		return Faults{FailRollback: true}, nil
 	}
-	return Faults{}, fmt.Errorf("devsim: unknown fault kind %q (want one of %v)", string(k), FaultKinds())
+	return Faults{}, fmt.Errorf("devsim: unknown fault kind %q (want one of %v)", string(k), append(FaultKinds(), FaultDropAfterCommit, FaultFailRollback))
 }
 
 // ParseFaults parses a comma-separated list of fault kinds ("slow,truncate-config") into one
@@ -154,6 +179,8 @@ func mergeFaults(a, b Faults) Faults {
 	a.TruncateConfig = a.TruncateConfig || b.TruncateConfig
 	a.BannerDelay = max(a.BannerDelay, b.BannerDelay)
 	a.PromptDelay = max(a.PromptDelay, b.PromptDelay)
+	a.DropAfterCommit = a.DropAfterCommit || b.DropAfterCommit
+	a.FailRollback = a.FailRollback || b.FailRollback
 	return a
 }
 

@@ -13,7 +13,7 @@ const iosxeBadHost = "% Bad IP address or host name% Unknown command or computer
 
 // iosxeExecSpecs is the user exec vocabulary (privilege 1).
 var iosxeExecSpecs = []cmdSpec{
-	{"access-enable [LINE]", "noop"}, {"archive [LINE]", "noop"}, {"cd [LINE]", "noop"},
+	{"access-enable [LINE]", "noop"}, {"archive config", "archive config"}, {"archive [LINE]", "noop"}, {"cd [LINE]", "noop"},
 	{"clear line LINE", "noop"}, {"clear ip LINE", "noop"}, {"connect LINE", "noop"},
 	{"crypto LINE", "noop"}, {"dir [LINE]", "noop"}, {"disable", "disable"}, {"disconnect [LINE]", "noop"},
 	{"enable [LINE]", "enable"}, {"ethernet LINE", "noop"}, {"exit", "exit"}, {"help", "noop"},
@@ -40,12 +40,12 @@ var iosxeExecSpecs = []cmdSpec{
 
 // iosxePrivSpecs are the commands privilege 15 adds.
 var iosxePrivSpecs = []cmdSpec{
-	{"configure terminal", "configure"}, {"configure", "configure?"}, {"configure replace LINE", "noop"},
+	{"configure terminal", "configure"}, {"configure", "configure?"}, {"configure replace LINE", "configure replace"},
 	{"configure memory", "noop"}, {"copy running-config startup-config", "copy run start"},
 	{"copy LINE", "noop"}, {"clear logging", "clear logging"}, {"clear counters [LINE]", "noop"},
 	{"debug LINE", "noop"}, {"delete LINE", "noop"}, {"erase LINE", "noop"}, {"more LINE", "noop"},
 	{"reload [LINE]", "noop"}, {"send LINE", "noop"}, {"show running-config [LINE]", "show running-config"},
-	{"show startup-config [LINE]", "show startup-config"}, {"show archive [LINE]", "noop"},
+	{"show startup-config [LINE]", "show startup-config"}, {"show archive [LINE]", "show archive"},
 	{"show logging [LINE]", "noop"}, {"show tech-support [LINE]", "noop"},
 	{"tclsh", "tclsh"}, {"test LINE", "noop"}, {"undebug LINE", "noop"},
 	{"verify LINE", "noop"}, {"write", "write"}, {"write memory", "write"}, {"write terminal", "show running-config"},
@@ -73,7 +73,7 @@ var (
 			{"configuration mode exclusive [LINE]", "noop"},
 			{"shell processing full", "line"},
 			{"terminal-queue entry-retry-interval WORD", "line"},
-			{"do LINE", "do"}, {"end", "end"}, {"exit", "exit"}, {"no LINE", "no"},
+			{"do LINE", "do"}, {"end", "end"}, {"exit", "exit"}, {"no LINE", "no"}, {"archive", "line"},
 		}
 		for _, k := range iosxeConfigKeywords {
 			specs = append(specs, cmdSpec{k + " LINE", "line"})
@@ -301,6 +301,17 @@ func (dl iosxeDialect) run(s *session, p parsed) (string, bool) {
 		return dl.showRun(s, p), true
 	case "show startup-config":
 		return dl.showStartup(s), true
+	case "show archive":
+		return d.showArchive(), true
+	case "archive config":
+		if s.mode == modeExec {
+			return "", false
+		}
+		if d.archiveConfig() == "" {
+			s.fail("%Archive path not configured\n")
+		}
+	case "configure replace":
+		dl.configureReplace(s, strings.Fields(p.args[0]))
 	}
 	return "", false
 }
@@ -560,4 +571,31 @@ func plainEnableSecret(s *session, f []string) (string, bool) {
 		return f[3], true
 	}
 	return "", false
+}
+
+// configureReplace runs "configure replace FILE [force]" (an archive file): the running
+// configuration becomes the file's. Without "force" the device asks for confirmation.
+func (dl iosxeDialect) configureReplace(s *session, f []string) {
+	c, ok := s.d.archiveFile(f[0])
+	if !ok {
+		s.fail("%Error opening " + f[0] + " (No such file or directory)\n")
+		return
+	}
+	replace := func() {
+		if s.d.Faults().FailRollback {
+			s.fail("%Rollback aborted: the configuration could not be applied\nRollback failed\n")
+			return
+		}
+		s.d.commitConfig(s.user, c)
+		s.print("Total number of passes: 1\nRollback Done\n\n")
+	}
+	if len(f) > 1 && f[1] == "force" {
+		replace()
+		return
+	}
+	s.ask("This will apply all necessary additions and deletions\nto replace the contents of the current running configuration\nwith the contents of the specified configuration file, which is\nassumed to be a complete configuration, not a partial configuration.\nEnter Y if you are sure you want to proceed. ? [no]: ", false, func(ans string) {
+		if a := strings.ToLower(strings.TrimSpace(ans)); a == "y" || a == "yes" {
+			replace()
+		}
+	})
 }

@@ -2,6 +2,7 @@ package devsim
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,7 +20,8 @@ var iosxrSpecs = []cmdSpec{
 	{"environment LINE", "noop"}, {"exit", "exit"}, {"format LINE", "noop"}, {"hw-module LINE", "noop"},
 	{"install LINE", "noop"}, {"logout", "exit"}, {"mkdir LINE", "noop"}, {"monitor LINE", "noop"},
 	{"more LINE", "noop"}, {"ping LINE", "noop"}, {"process LINE", "noop"}, {"reload [LINE]", "noop"},
-	{"rmdir LINE", "noop"}, {"run [LINE]", "noop"},
+	{"rmdir LINE", "noop"}, {"run [LINE]", "noop"}, {"rollback configuration last WORD", "rollback last"},
+	{"rollback configuration to WORD", "noop"},
 	{"show clock", "show clock"}, {"show configuration [LINE]", "noop"}, {"show interfaces [LINE]", "noop"},
 	{"show inventory [LINE]", "show inventory"}, {"show ipv4 LINE", "noop"}, {"show logging [LINE]", "noop"},
 	{"show platform [LINE]", "noop"}, {"show route [LINE]", "noop"}, {"show bgp [LINE]", "noop"},
@@ -161,6 +163,8 @@ func (dl iosxrDialect) run(s *session, p parsed) string {
 	case "show running-config":
 		s.countConfigRead()
 		return iosxrShowRun(s, d.currentConfig(), p)
+	case "rollback last":
+		dl.rollbackLast(s, p.args[0])
 	}
 	return ""
 }
@@ -286,6 +290,12 @@ func (dl iosxrDialect) configLine(s *session, line string) {
 		return
 	case "commit":
 		s.print(xrStampLine())
+		if len(p.args) > 0 {
+			if f := strings.Fields(strings.ToLower(p.args[0])); f[0] == "confirmed" {
+				dl.commitConfirmed(s, f[1:])
+				return
+			}
+		}
 		dl.commit(s)
 		return
 	case "do":
@@ -327,13 +337,67 @@ func (dl iosxrDialect) leave(s *session) {
 	})
 }
 
+// commit makes the candidate the running configuration; a plain commit also confirms a
+// pending commit confirmed.
 func (dl iosxrDialect) commit(s *session) {
+	s.d.confirmPending("")
 	if s.cand == nil || len(s.candLines) == 0 {
 		return
 	}
-	cand := s.cand
-	s.d.editConfig(s.user, func(*config) *config { return cand })
+	s.d.commitConfig(s.user, s.cand)
 	s.cand, s.candLines = nil, nil
+}
+
+// commitConfirmed handles "commit confirmed [seconds | minutes N]" (default 600 seconds, at
+// least 30).
+func (dl iosxrDialect) commitConfirmed(s *session, args []string) {
+	secs := 600
+	switch {
+	case len(args) == 2 && args[0] == "minutes":
+		v, err := strconv.Atoi(args[1])
+		if err != nil || v < 1 || v > 1440 {
+			s.fail("% Invalid input detected at '^' marker.\n")
+			return
+		}
+		secs = v * 60
+	case len(args) == 1:
+		v, err := strconv.Atoi(args[0])
+		if err != nil || v < 30 || v > 65535 {
+			s.fail("% Invalid input detected at '^' marker.\n")
+			return
+		}
+		secs = v
+	case len(args) > 0:
+		s.fail("% Invalid input detected at '^' marker.\n")
+		return
+	}
+	if s.cand == nil || len(s.candLines) == 0 {
+		s.print("% No configuration changes to commit.\n")
+		return
+	}
+	s.d.commitConfirmed(s.user, s.cand, s.d.confirmDuration(secs), "")
+	s.cand, s.candLines = nil, nil
+	if s.d.Faults().DropAfterCommit {
+		s.drop()
+	}
+}
+
+// rollbackLast handles "rollback configuration last N".
+func (dl iosxrDialect) rollbackLast(s *session, arg string) {
+	n, err := strconv.Atoi(arg)
+	if err != nil || n < 1 {
+		s.fail("% Invalid input detected at '^' marker.\n")
+		return
+	}
+	old, ok := s.d.historyAt(n)
+	if !ok || s.d.Faults().FailRollback {
+		s.fail(fmt.Sprintf("\n%% Failed to rollback %d commits: 'CFGMGR' detected the 'warning' condition 'The specified rollback point is not valid'\n", n))
+		return
+	}
+	s.d.confirmPending("")
+	s.print("\nLoading Rollback Changes.\nLoaded Rollback Changes in 1 sec \nCommitting.\n")
+	s.d.commitConfig(s.user, old)
+	s.print(fmt.Sprintf("1 items committed in 1 sec (0)items/sec\nUpdating.\nUpdated Commit database in 1 sec \nConfiguration successfully rolled back %d commits.\n", n))
 }
 
 func (dl iosxrDialect) record(s *session, t string) {

@@ -431,13 +431,58 @@ func (dl junosDialect) configLine(s *session, line string) {
 		}
 		dl.leave(s)
 	case "rollback":
-		s.cand = nil
+		n := 0
+		if len(words) > 0 {
+			v, err := strconv.Atoi(words[0])
+			if err != nil || v < 0 || v > 49 {
+				s.fail(caret(s.promptWidth()+toks[0].start) + "syntax error.\n")
+				return
+			}
+			n = v
+		}
+		if n == 0 {
+			s.cand = nil
+			s.print(" \nload complete\n")
+			return
+		}
+		if s.d.Faults().FailRollback {
+			s.fail(" \nerror: rollback file " + strconv.Itoa(n) + " could not be loaded\n")
+			return
+		}
+		old, ok := s.d.historyAt(n)
+		if !ok {
+			s.fail(" \nerror: Cannot find rollback " + strconv.Itoa(n) + "\n")
+			return
+		}
+		s.cand = old.clone()
 		s.print(" \nload complete\n")
 	case "commit":
 		arg := strings.Join(words, " ")
 		switch {
 		case strings.HasPrefix(arg, "check"):
 			s.print(" \nconfiguration check succeeds\n")
+			return
+		case words != nil && words[0] == "confirmed":
+			mins := 10
+			if len(words) > 1 {
+				v, err := strconv.Atoi(words[1])
+				if err != nil || v < 1 || v > 65535 {
+					s.fail(" \nerror: commit confirmed: invalid timeout " + strconv.Quote(words[1]) + " (1..65535 minutes)\n")
+					return
+				}
+				mins = v
+			}
+			next := s.d.currentConfig()
+			if s.cand != nil {
+				next = s.cand
+			}
+			s.d.commitConfirmed(s.user, next, s.d.confirmDuration(mins*60), "")
+			s.cand = nil
+			if s.d.Faults().DropAfterCommit {
+				s.drop()
+				return
+			}
+			s.print(fmt.Sprintf(" \ncommit confirmed will be automatically rolled back in %d minutes unless confirmed\ncommit complete\n", mins))
 			return
 		case strings.HasPrefix(arg, "and-quit"):
 			dl.commit(s)
@@ -490,13 +535,15 @@ func (dl junosDialect) leave(s *session) {
 	})
 }
 
+// commit makes the candidate the running configuration; it also confirms a pending commit
+// confirmed.
 func (dl junosDialect) commit(s *session) {
+	s.d.confirmPending("")
 	if !dl.changed(s) {
 		s.cand = nil
 		return
 	}
-	cand := s.cand
-	s.d.editConfig(s.user, func(*config) *config { return cand })
+	s.d.commitConfig(s.user, s.cand)
 	s.cand = nil
 }
 

@@ -10,7 +10,9 @@ import (
 type nxosDialect struct{}
 
 var nxosSpecs = []cmdSpec{
-	{"attach LINE", "noop"}, {"cd LINE", "noop"}, {"clear counters [LINE]", "noop"},
+	{"attach LINE", "noop"}, {"cd LINE", "noop"}, {"checkpoint WORD", "checkpoint"},
+	{"no checkpoint WORD", "no checkpoint"}, {"rollback running-config checkpoint WORD [LINE]", "rollback checkpoint"},
+	{"show checkpoint summary", "show checkpoint summary"}, {"clear counters [LINE]", "noop"},
 	{"clear logging onboard [LINE]", "clear logging"}, {"clear logging logfile", "clear logging"}, {"clear ip LINE", "noop"},
 	{"cli LINE", "noop"}, {"configure terminal", "configure"}, {"configure", "configure"},
 	{"copy running-config startup-config", "copy run start"}, {"copy LINE", "noop"},
@@ -187,6 +189,35 @@ func (dl nxosDialect) run(s *session, p parsed) string {
 		return time.Now().UTC().Format("15:04:05.000 MST Mon Jan 02 2006") + "\nTime source is NTP\n"
 	case "show hostname":
 		return s.hostname() + "\n"
+	case "checkpoint":
+		if !d.saveCheckpoint(p.args[0]) {
+			s.fail("Checkpoint name " + p.args[0] + " is already in use\n")
+			return ""
+		}
+		s.print("...........Done\n")
+	case "no checkpoint":
+		if !d.deleteCheckpoint(p.args[0]) {
+			s.fail("Checkpoint " + p.args[0] + " does not exist\n")
+		}
+	case "show checkpoint summary":
+		var b strings.Builder
+		for _, n := range d.Checkpoints() {
+			fmt.Fprintf(&b, "%s\n--------------------\nCreated by %s\nCreated at %s\n\n", n, s.user, nxosTime(time.Now().UTC()))
+		}
+		return b.String()
+	case "rollback checkpoint":
+		c, ok := d.checkpoint(p.args[0])
+		if !ok {
+			s.fail("Checkpoint " + p.args[0] + " does not exist\n")
+			return ""
+		}
+		s.print("Note: Applying config parallelly may fail Rollback verification\nCollecting Running-Config\n#Generating Rollback Patch\nExecuting Rollback Patch\n")
+		if d.Faults().FailRollback {
+			s.fail("Rollback Patch execution failed\nRollback failed.\n")
+			return ""
+		}
+		d.commitConfig(s.user, c)
+		s.print("#Generating Running-config for verification\n#Generating Patch for verification\nVerification is Successful.\n\nRollback completed successfully.\n")
 	case "show version":
 		return nxosShowVersion(d, s.hostname())
 	case "show running-config":

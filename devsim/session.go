@@ -83,7 +83,8 @@ type session struct {
 	lastCR   bool
 	dropDone bool
 
-	cand      *config  // IOS-XR and Junos candidate configuration; nil until changed
+	cand      *config  // IOS-XR, Junos and EOS-session candidate configuration; nil until changed
+	eosSess   string   // EOS: the configure session being edited ("" outside one)
 	candLines []string // IOS-XR: the uncommitted lines as typed, for "show configuration"
 	jpath     []string // Junos: the [edit ...] path
 }
