@@ -179,6 +179,9 @@ func (j *job) run(ctx context.Context) int {
 	if err != nil {
 		return j.fail("-out %s: %v", o.out, err)
 	}
+	if store.Busy() && !o.dryRun {
+		return j.fail("-out %s: %v; wait for it to end", o.out, gitstore.ErrBusy)
+	}
 	task, err := backup.New(backup.Config{Store: store, Redact: o.redact})
 	if err != nil {
 		return j.fail("%v", err)

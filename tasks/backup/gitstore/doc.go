@@ -11,7 +11,9 @@
 // Programs that only report on the backups (metrics, a web service) read the status with
 // ReadStatus(dir), which needs no lock and is safe while a run writes. A crash at any point
 // (kill -9, power loss) leaves the last commit intact; the next Open removes what the crash
-// left and puts the work tree back to that commit.
+// left and puts the work tree back to that commit. One process writes at a time: a store
+// opened while another process has uncommitted writes is Busy, repairs nothing and refuses to
+// write (ErrBusy); the lock (flock on .git/norn.lock) dies with its holder.
 //
 // It is not the backup task (package backup fetches, cleans and checks configurations, and its
 // Recorder turns results into statuses and commits), and not a general git library: it writes

@@ -68,6 +68,9 @@ type Store struct {
 	rootOther   []object.TreeEntry // root entries the store does not manage, kept as they are
 	indexOther  []*index.Entry     // and their index entries
 	legacy      bool               // HEAD's tree holds the status.json of earlier versions
+	lock        *os.File           // the writer lock, held from the first write until nothing is pending
+	busy        bool               // another process held the writer lock at Open
+	writing     int                // writes in progress (under the writer lock)
 	legacyIndex *index.Entry       // and the index its entry
 	indexStale  bool               // the index does not describe HEAD's configs (a crash)
 
@@ -155,14 +158,33 @@ func Open(cfg Config) (*Store, error) {
 	if err := os.MkdirAll(s.cfgDir, 0o755); err != nil {
 		return nil, fmt.Errorf("gitstore: %w", err)
 	}
-	if err := s.removeLeftovers(); err != nil {
+	// A crash's leftovers are repaired only when no other process is writing: a run in
+	// progress elsewhere has files and temporary files of its own.
+	s.mu.Lock()
+	err = s.acquireLocked()
+	s.mu.Unlock()
+	switch {
+	case errors.Is(err, ErrBusy):
+		s.busy = true
+	case err != nil:
 		return nil, err
+	}
+	if !s.busy {
+		if err := s.removeLeftovers(); err != nil {
+			s.releaseLocked()
+			return nil, err
+		}
 	}
 	if err := s.load(); err != nil {
+		s.releaseLocked()
 		return nil, err
 	}
-	if err := s.repairWorkTree(); err != nil {
-		return nil, err
+	if !s.busy {
+		err := s.repairWorkTree()
+		s.releaseLocked()
+		if err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -378,6 +400,10 @@ func (s *Store) put(host string, data []byte, h plumbing.Hash) (Entry, bool, err
 		if st, err := os.Stat(path); err == nil && st.Size() == int64(len(data)) {
 			return e, false, nil
 		}
+		if err := s.beginWrite(); err != nil {
+			return e, false, fmt.Errorf("host %s: %w", host, err)
+		}
+		defer s.endWrite()
 		if err := writeFileNoDirSync(s.cfgDir, name, data); err != nil {
 			return e, false, fmt.Errorf("host %s: %w", host, err)
 		}
@@ -390,6 +416,10 @@ func (s *Store) put(host string, data []byte, h plumbing.Hash) (Entry, bool, err
 	if err != nil {
 		return e, false, fmt.Errorf("host %s: %w", host, err)
 	}
+	if err := s.beginWrite(); err != nil {
+		return e, false, fmt.Errorf("host %s: %w", host, err)
+	}
+	defer s.endWrite()
 	s.ioSem <- struct{}{}
 	err = writeFileNoDirSync(s.cfgDir, name, data)
 	var mtime time.Time
@@ -415,6 +445,10 @@ func (s *Store) put(host string, data []byte, h plumbing.Hash) (Entry, bool, err
 // the store knew the host.
 func (s *Store) Remove(host string) (bool, error) {
 	name := FileName(host)
+	if err := s.beginWrite(); err != nil {
+		return false, err
+	}
+	defer s.endWrite()
 	s.mu.Lock()
 	_, hadFile := s.files[name]
 	_, hadStatus := s.status[host]
@@ -470,6 +504,11 @@ func (s *Store) Commit(message string) (CommitInfo, error) {
 				s.markStatusDirty()
 			}
 		}
+		if err == nil {
+			s.mu.Lock()
+			s.releaseIfIdleLocked()
+			s.mu.Unlock()
+		}
 		return CommitInfo{}, err
 	}
 	entries := make([]object.TreeEntry, 0, len(s.files))
@@ -494,6 +533,11 @@ func (s *Store) Commit(message string) (CommitInfo, error) {
 		err = s.syncConfigsDir()
 	}
 	info, err := s.commit(message, entries, idxEntries, objects, statusJSON, parent, other, err)
+	if info.Committed() {
+		s.mu.Lock()
+		s.releaseIfIdleLocked()
+		s.mu.Unlock()
+	}
 	if err != nil && !info.Committed() {
 		// Keep the changes for the next attempt.
 		s.mu.Lock()

@@ -1,6 +1,7 @@
 package gitstore
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -406,6 +407,9 @@ func TestStoreRepairsCrash(t *testing.T) {
 	s.Put("r1", []byte("one changed\nend\n"))
 	s.Put("r3", []byte("three\nend\n"))
 	os.Remove(s.Path("r2"))
+	s.mu.Lock()
+	s.releaseLocked() // the process dies: the kernel drops its lock
+	s.mu.Unlock()
 	pack := filepath.Join(dir, ".git", "objects", "pack", "pack-0123456789012345678901234567890123456789.idx")
 	os.WriteFile(pack, []byte("\xfftOc"), 0o644)
 	os.WriteFile(filepath.Join(dir, ".git", tempPrefix+"ref"), []byte("x"), 0o644)
@@ -435,5 +439,41 @@ func TestStoreRepairsCrash(t *testing.T) {
 	openStore(t, dir)
 	if after, _ := os.Stat(idx); !after.ModTime().Equal(before.ModTime()) {
 		t.Errorf("Open rewrote the index of an intact repository")
+	}
+}
+
+// TestStoreBusy: while one store has uncommitted writes, a second one opened on the same
+// repository (another process) repairs nothing and refuses to write; once the first commits,
+// the repository is free again.
+func TestStoreBusy(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	s.Put("r1", []byte("one\nend\n"))
+	s2 := openStore(t, dir)
+	if !s2.Busy() {
+		t.Fatal("a store opened during another's run is not busy")
+	}
+	if b, err := os.ReadFile(s.Path("r1")); err != nil || string(b) != "one\nend\n" {
+		t.Fatalf("the other store's uncommitted file was touched: %q %v", b, err)
+	}
+	_, _, err := s2.Put("r2", []byte("two\nend\n"))
+	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) || !strings.Contains(err.Error(), "r2") {
+		t.Fatalf("Put on a busy store: %v", err)
+	}
+	if _, err := s.Commit("run"); err != nil {
+		t.Fatal(err)
+	}
+	s3 := openStore(t, dir)
+	if s3.Busy() {
+		t.Fatal("busy after the other store committed")
+	}
+	if _, _, err := s3.Put("r2", []byte("two\nend\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3.Commit("run 2"); err != nil {
+		t.Fatal(err)
+	}
+	if hosts := openStore(t, dir).Hosts(); len(hosts) != 2 {
+		t.Errorf("hosts: %v", hosts)
 	}
 }
