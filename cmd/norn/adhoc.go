@@ -13,6 +13,7 @@ import (
 	"github.com/gonorn/norn/hooks/progress"
 	"github.com/gonorn/norn/runner"
 	"github.com/gonorn/norn/tasks"
+	"github.com/gonorn/norn/textfsm"
 )
 
 const runAbout = `Sends commands to the selected hosts, like an Ansible ad-hoc command or nornir_netmiko's
@@ -32,6 +33,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c.configFlags()
 	c.inventoryFlags()
 	asJSON := c.fs.Bool("json", false, "print the results as JSON on stdout")
+	parse := addParseFlags(c.fs)
 	c.runnerFlags()
 	c.alertFlags()
 	if err := c.parse(args); err != nil {
@@ -56,6 +58,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	filter, err := parseFilter(c.filter)
+	if err != nil {
+		return fail("%v", err)
+	}
+	ix, err := parse.index()
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -129,6 +135,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ok, failed, notRun int
 	for res := range sel.Stream(ctx, "run", tasks.SendCommands(commands...)) {
 		hr := newHostResult(res)
+		parseOutputs(ix, hosts[order[res.Host]].Platform(), &hr)
 		switch res.Status {
 		case tasks.StatusOK:
 			ok++
@@ -180,8 +187,10 @@ type hostResult struct {
 }
 
 type commandOutput struct {
-	Command string `json:"command"`
-	Output  string `json:"output"`
+	Command    string         `json:"command"`
+	Output     string         `json:"output"`
+	Parsed     *textfsm.Table `json:"parsed,omitempty"`      // with -parse
+	ParseError string         `json:"parse_error,omitempty"` // with -parse
 }
 
 func newHostResult(res tasks.Result) hostResult {
@@ -214,7 +223,15 @@ func (hr hostResult) writeText(w io.Writer) {
 	}
 	fmt.Fprintf(&b, "==== %s\n", head)
 	for _, o := range hr.Output {
-		fmt.Fprintf(&b, "---- %s\n%s", o.Command, o.Output)
+		if o.Parsed != nil {
+			fmt.Fprintf(&b, "---- %s\n%s", o.Command, o.Parsed)
+			continue
+		}
+		if o.ParseError != "" {
+			fmt.Fprintf(&b, "---- %s (not parsed: %s)\n%s", o.Command, o.ParseError, o.Output)
+		} else {
+			fmt.Fprintf(&b, "---- %s\n%s", o.Command, o.Output)
+		}
 		if !strings.HasSuffix(o.Output, "\n") {
 			b.WriteByte('\n')
 		}
