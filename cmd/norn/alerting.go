@@ -310,6 +310,25 @@ func (d delivery) writeText(w io.Writer) {
 	}
 }
 
+// undeliveredJSON is what -json reports: per channel, the hosts whose alert was lost, or the
+// count for channels that do not name them; nil when nothing was lost.
+func (d delivery) undeliveredJSON() map[string][]string {
+	var out map[string][]string
+	for ch, n := range d.dropped {
+		if n == 0 {
+			continue
+		}
+		if out == nil {
+			out = map[string][]string{}
+		}
+		out[ch] = d.undelivered[ch]
+		if out[ch] == nil {
+			out[ch] = []string{fmt.Sprintf("%d messages", n)}
+		}
+	}
+	return out
+}
+
 // close stops the metrics server and flushes and stops the hooks, within ctx. Calls after the
 // first return its result.
 func (a *alerting) close(ctx context.Context) error {

@@ -24,6 +24,18 @@ func TestSetupFailureReachesEveryChannel(t *testing.T) {
 	if code != exitUsage {
 		t.Fatalf("exit %d, want 2\n%s\n%s", code, stdout, stderr)
 	}
+	t.Run("unusable repository", func(t *testing.T) {
+		f := newFixture(t, 1, nil)
+		f.out = filepath.Join(t.TempDir(), "a-file")
+		if err := os.WriteFile(f.out, []byte("not a repository"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		am := newRecorder(t)
+		if code, stdout, stderr := f.run(t, "-alertmanager-url", am.URL); code != exitUsage {
+			t.Fatalf("exit %d, want 2\n%s\n%s", code, stdout, stderr)
+		}
+		mustMatch(t, "alerts", `"stage":"repository"`, am.all("POST /api/v2/alerts"))
+	})
 	alerts := am.all("POST /api/v2/alerts")
 	mustMatch(t, "alerts", `"alertname":"NornSetupFailed"`, alerts)
 	mustMatch(t, "alerts", `"error_class":"setup"`, alerts)
@@ -86,6 +98,11 @@ func TestAlertsAndMetricsAcrossRuns(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	mustMatch(t, "summary", `(?m)^  alertmanager +\d+ not delivered .*: .*`+broken, stdout)
+	code, stdout, stderr = f.run(t, "-alertmanager-url", down, "-retries", "1", "-json")
+	if code != exitFailed {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	mustMatch(t, "-json", `"alerts_undelivered":\s*\{\s*"alertmanager":\s*\[[^]]*"`+broken+`"`, stdout)
 }
 
 // list returns the bodies received for key ("METHOD path"), in order.

@@ -278,6 +278,7 @@ type jsonReport struct {
 	Failed      []failure            `json:"failed"`
 	NotRun      []failure            `json:"not_run"`
 	Results     []json.RawMessage    `json:"results"`
+	Undelivered map[string][]string  `json:"alerts_undelivered,omitempty"` // by channel (alerting.go)
 }
 
 type jsonSummary struct {
@@ -319,9 +320,10 @@ func (rp *report) writeJSON(w io.Writer) error {
 			ElapsedSeconds: t.elapsed.Seconds(), HostsPerSecond: rp.rate(),
 			PeakRSSBytes: rp.peakRSS, PeakHeapBytes: rp.peakHeap, CPUSeconds: rp.cpu.Seconds(),
 		},
-		Failed:  append([]failure{}, t.failures...),
-		NotRun:  append([]failure{}, t.notRunHosts...),
-		Results: make([]json.RawMessage, len(t.results)),
+		Failed:      append([]failure{}, t.failures...),
+		NotRun:      append([]failure{}, t.notRunHosts...),
+		Results:     make([]json.RawMessage, len(t.results)),
+		Undelivered: rp.delivery.undeliveredJSON(),
 	}
 	for i, r := range t.results {
 		doc.Results[i] = r.raw
