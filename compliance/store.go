@@ -2,10 +2,10 @@ package compliance
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,14 +20,11 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/gonorn/norn/platform"
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
 
-// The layout of a backup repository (package tasks/backup): one file per host under configs/,
-// the host's status (platform included) in status.json.
-const (
-	configsDir = "configs"
-	statusFile = "status.json"
-)
+// configsDir holds one file per host in a backup repository.
+const configsDir = gitstore.ConfigsDir
 
 // StoreConfig says which stored configurations to check.
 type StoreConfig struct {
@@ -37,8 +34,9 @@ type StoreConfig struct {
 	// tree's configs/ directory, which holds what the last backup wrote (the last good copy of
 	// every host) and reads at disk speed.
 	Rev string
-	// Platform returns a host's platform. Default: the platform status.json recorded at the
-	// host's last backup, else one detected from the configuration (Detect).
+	// Platform returns a host's platform. Default: the platform the store's status recorded at
+	// the host's last backup (StoredPlatforms), else one detected from the configuration
+	// (Detect).
 	Platform func(host string) string
 	// InGroup reports whether a host is in a group (from an inventory). Default nil: rules
 	// restricted to groups are skipped.
@@ -229,28 +227,21 @@ func readBlob(repo *git.Repository, host string, h plumbing.Hash) stored {
 	return stored{host: host, data: b, err: err}
 }
 
-// StoredPlatforms returns each host's platform as the backup repository's status.json
-// recorded it (canonical names); an absent file gives an empty map.
+// StoredPlatforms returns each host's platform as the backup repository's status recorded it
+// at the host's last backup (canonical names), read with gitstore.ReadStatus; a directory
+// without a status (or not a repository) gives an empty map.
 func StoredPlatforms(dir string) (map[string]string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, statusFile))
-	if errors.Is(err, os.ErrNotExist) {
+	sts, err := gitstore.ReadStatus(dir)
+	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]string{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("compliance: %w", err)
 	}
-	var st struct {
-		Hosts map[string]struct {
-			Platform string `json:"platform"`
-		} `json:"hosts"`
-	}
-	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("compliance: %s: %w", filepath.Join(dir, statusFile), err)
-	}
-	out := make(map[string]string, len(st.Hosts))
-	for h, s := range st.Hosts {
+	out := make(map[string]string, len(sts))
+	for _, s := range sts {
 		if s.Platform != "" {
-			out[h] = platform.Normalize(s.Platform)
+			out[s.Host] = platform.Normalize(s.Platform)
 		}
 	}
 	return out, nil

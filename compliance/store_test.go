@@ -17,6 +17,7 @@ import (
 
 	"github.com/gonorn/norn/compliance"
 	"github.com/gonorn/norn/devsim"
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
 
 // device is a generated device configuration.
@@ -57,8 +58,8 @@ func generate(t testing.TB, n, seed int) []device {
 	return ds
 }
 
-// writeRepo lays devices out as norn backup does (configs/<host>, status.json with the
-// platforms) and commits them with go-git.
+// writeRepo lays devices out as norn backup does (configs/<host>, the platforms in the
+// store's status file) and commits them with go-git.
 func writeRepo(t testing.TB, dir string, ds []device) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Join(dir, "configs"), 0o755); err != nil {
@@ -78,12 +79,12 @@ func writeRepo(t testing.TB, dir string, ds []device) {
 		}
 		st.Hosts[d.name] = hs{d.name, d.platform}
 	}
-	b, _ := json.Marshal(st)
-	if err := os.WriteFile(filepath.Join(dir, "status.json"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	repo, err := git.PlainInit(dir, false)
 	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(st)
+	if err := os.WriteFile(gitstore.StatusPath(dir), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	wt, err := repo.Worktree()
@@ -181,8 +182,8 @@ func TestCheckStore(t *testing.T) {
 		t.Errorf("work tree %s (%d results), HEAD %s", status(wt), len(wt.Results), status(head))
 	}
 
-	// Without status.json the platforms are detected from the configurations.
-	if err := os.Remove(filepath.Join(dir, "status.json")); err != nil {
+	// Without a status file the platforms are detected from the configurations.
+	if err := os.Remove(gitstore.StatusPath(dir)); err != nil {
 		t.Fatal(err)
 	}
 	det, err := rs.CheckStore(ctx, compliance.StoreConfig{Dir: dir, Rev: "HEAD"})

@@ -13,10 +13,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/go-git/go-git/v5"
+
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
 
-// complianceStore writes a small backup repository layout: three hosts, their platforms in
-// status.json.
+// complianceStore writes a small backup repository layout: three hosts in the work tree (not
+// committed), their platforms in the store's status file.
 func complianceStore(t *testing.T) (dir, rules string) {
 	t.Helper()
 	dir = t.TempDir()
@@ -34,8 +38,11 @@ func complianceStore(t *testing.T) (dir, rules string) {
 			t.Fatal(err)
 		}
 	}
+	if _, err := git.PlainInit(out, false); err != nil {
+		t.Fatal(err)
+	}
 	status := `{"version":1,"hosts":{"r1":{"host":"r1","platform":"cisco_iosxe"},"r2":{"host":"r2","platform":"ios"},"j1":{"host":"j1","platform":"juniper_junos"}}}`
-	if err := os.WriteFile(filepath.Join(out, "status.json"), []byte(status), 0o644); err != nil {
+	if err := os.WriteFile(gitstore.StatusPath(out), []byte(status), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	rules = filepath.Join(dir, "rules.yaml")
@@ -128,7 +135,7 @@ func TestComplianceCommandErrors(t *testing.T) {
 		{[]string{"-rules", rules, "-out", out, "-fail-on", "sometimes"}, "-fail-on: unknown severity"},
 		{[]string{"-rules", rules, "-out", out, "-filter", "name in [r1"}, "-filter: "},
 		{[]string{"-rules", rules, "-out", out, "-filter", "name=zz"}, "no stored configuration selected"},
-		{[]string{"-rules", rules, "-out", out, "-rev", "HEAD"}, "repository does not exist"},
+		{[]string{"-rules", rules, "-out", out, "-rev", "HEAD"}, `revision "HEAD"`},
 	} {
 		code, _, stderr := runCompliance(t, c.args...)
 		if code != exitUsage || !strings.Contains(stderr, c.want) {
