@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gonorn/norn/inventory"
+	"github.com/gonorn/norn/redact"
 	"github.com/gonorn/norn/tasks"
 	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
@@ -128,7 +129,7 @@ func oneLine(err error) string {
 	if err == nil {
 		return ""
 	}
-	s := strings.Join(strings.Fields(err.Error()), " ")
+	s := strings.Join(strings.Fields(redact.String(err.Error())), " ") // secret-shaped values masked
 	const head, tail = 70, 110
 	if r := []rune(s); len(r) > head+tail+5 {
 		s = string(r[:head]) + " ... " + string(r[len(r)-tail:])

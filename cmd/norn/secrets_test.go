@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"net/http"
@@ -400,4 +401,18 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestOneLineRedacts: a failure message printed in the summary or the -json document has its
+// secret-shaped values masked, whatever error produced it.
+func TestOneLineRedacts(t *testing.T) {
+	for _, msg := range []string{
+		"dial https://netops:Hunter2-x@netbox.example/api: refused",
+		"% Invalid input: username netops secret 0 Hunter2-x",
+		`{"detail": "token=Hunter2-x rejected"}`,
+	} {
+		if got := oneLine(errors.New(msg)); strings.Contains(got, "Hunter2-x") || !strings.Contains(got, "<redacted>") {
+			t.Errorf("oneLine(%q) = %q", msg, got)
+		}
+	}
 }
