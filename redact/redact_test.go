@@ -443,3 +443,24 @@ func TestKeywordSet(t *testing.T) {
 		t.Errorf("empty set matched %b", got)
 	}
 }
+
+func TestWithSecrets(t *testing.T) {
+	base := New("first-secret").WithPlatform("junos")
+	r := base.WithSecrets("second-secret", "")
+	if got := r.String("first-secret second-secret"); got != Mask+" "+Mask {
+		t.Errorf("WithSecrets: %q", got)
+	}
+	if got := base.String("second-secret"); got != "second-secret" {
+		t.Errorf("WithSecrets changed its receiver: %q", got)
+	}
+	if r.platform != "junos" || !slices.Equal(r.Secrets(), []string{"second-secret", "first-secret"}) {
+		t.Errorf("WithSecrets lost the platform or the order: %q %q", r.platform, r.Secrets())
+	}
+	var nilR *Redactor
+	if got := nilR.String("password=x1"); got != "password="+Mask {
+		t.Errorf("nil Redactor: %q", got)
+	}
+	if got := Host(nil).String("token=abcdefgh"); got != "token="+Mask {
+		t.Errorf("Host(nil): %q", got)
+	}
+}
