@@ -189,22 +189,13 @@ func (e *Executor) Execute(ctx context.Context, job *runner.Job, emit func(i int
 	defer func() { _ = sub.Unsubscribe() }()
 	defer e.cleanup(run)
 
-	// Publish the work.
-	for i, h := range job.Hosts {
-		w := workMsg{Run: run, Task: job.Task, DryRun: job.DryRun, Batch: job.Batch, Index: i, Host: h.Name, Queue: hosts[i].queue}
-		body, _ := json.Marshal(w)
-		msg := &nats.Msg{Subject: e.n.work(w.Queue, run), Data: body, Header: nats.Header{}}
-		msg.Header.Set(jetstream.MsgIDHeader, w.id())
-		if _, err := e.js.PublishMsgAsync(msg); err != nil {
-			e.abandon(run, "publishing failed")
-			return fmt.Errorf("natsexec: publishing host %s of run %s: %w", h.Name, run, err)
+	// Publish the work, in windows of asynchronous publishes, checking each acknowledgement.
+	if err := e.publish(ctx, run, job, hosts); err != nil {
+		e.abandon(run, "publishing failed")
+		if ctx.Err() != nil {
+			return nil // the runner reports the hosts not run with the cancellation
 		}
-	}
-	select {
-	case <-e.js.PublishAsyncComplete():
-	case <-ctx.Done():
-		e.abandon(run, "cancelled while publishing")
-		return nil
+		return err
 	}
 
 	left := len(hosts)
@@ -284,6 +275,46 @@ func (e *Executor) Execute(ctx context.Context, job *runner.Job, emit func(i int
 		}
 	}
 	return nil
+}
+
+// publishWindow is how many work messages may await their acknowledgement at once.
+const publishWindow = 2048
+
+// publish sends one work message per host and waits for JetStream to acknowledge each.
+func (e *Executor) publish(ctx context.Context, run string, job *runner.Job, hosts []pending) error {
+	futures := make([]jetstream.PubAckFuture, 0, publishWindow)
+	wait := func() error {
+		for _, f := range futures {
+			select {
+			case <-f.Ok():
+			case err := <-f.Err():
+				var w workMsg
+				_ = json.Unmarshal(f.Msg().Data, &w)
+				return fmt.Errorf("natsexec: publishing host %s of run %s: %w", w.Host, run, err)
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		}
+		futures = futures[:0]
+		return nil
+	}
+	for i, h := range job.Hosts {
+		w := workMsg{Run: run, Task: job.Task, DryRun: job.DryRun, Batch: job.Batch, Index: i, Host: h.Name, Queue: hosts[i].queue}
+		body, _ := json.Marshal(w)
+		msg := &nats.Msg{Subject: e.n.work(w.Queue, run), Data: body, Header: nats.Header{}}
+		msg.Header.Set(jetstream.MsgIDHeader, w.id())
+		f, err := e.js.PublishMsgAsync(msg)
+		if err != nil {
+			return fmt.Errorf("natsexec: publishing host %s of run %s: %w", h.Name, run, err)
+		}
+		futures = append(futures, f)
+		if len(futures) == publishWindow {
+			if err := wait(); err != nil {
+				return err
+			}
+		}
+	}
+	return wait()
 }
 
 // running counts hosts started and not done.

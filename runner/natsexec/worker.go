@@ -23,6 +23,10 @@ import (
 // DefaultConcurrency is WorkerConfig.Concurrency's default.
 const DefaultConcurrency = 100
 
+// stopGrace is how long a stopping worker still tries to publish the results of hosts that
+// finished; after it they are left to JetStream's redelivery.
+const stopGrace = 5 * time.Second
+
 // WorkerConfig configures a Worker. The zero value of each field is its documented default;
 // NewWorker validates it once.
 type WorkerConfig struct {
@@ -190,6 +194,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			if err != nil {
 				return
 			}
+			_ = m.InProgress() // restart its AckWait: it may wait for a free slot
 			select {
 			case in <- m:
 			case <-ctx.Done():
@@ -198,6 +203,12 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 		}
 	}()
+	// Results of hosts that finish while the worker stops are still published, for a short
+	// grace: after it, they are left to JetStream's redelivery.
+	pubCtx, pubCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer pubCancel()
+	stopAfter := context.AfterFunc(ctx, func() { time.AfterFunc(stopGrace, pubCancel) })
+	defer stopAfter()
 	slots := make(chan struct{}, w.cfg.Concurrency)
 	var wg sync.WaitGroup
 	defer func() {
@@ -235,11 +246,11 @@ func (w *Worker) Run(ctx context.Context) error {
 				break drain
 			}
 		}
-		for _, group := range w.group(msgs, slots) {
+		for _, group := range w.group(pubCtx, msgs, slots) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				w.runGroup(ctx, group, slots)
+				w.runGroup(ctx, pubCtx, group, slots)
 			}()
 		}
 	}
@@ -247,7 +258,7 @@ func (w *Worker) Run(ctx context.Context) error {
 
 // group decodes msgs and groups them by run (and task and dry-run). Messages that cannot run
 // are answered (or terminated) here and their slots released.
-func (w *Worker) group(msgs []jetstream.Msg, slots chan struct{}) [][]item {
+func (w *Worker) group(pubCtx context.Context, msgs []jetstream.Msg, slots chan struct{}) [][]item {
 	var order []string
 	groups := map[string][]item{}
 	for _, m := range msgs {
@@ -265,13 +276,13 @@ func (w *Worker) group(msgs []jetstream.Msg, slots chan struct{}) [][]item {
 		}
 		h, ok := w.hosts[wm.Host]
 		if !ok {
-			w.answer(m, wm, tasks.Result{Host: wm.Host, Task: wm.Task, Status: tasks.StatusFailed,
+			w.answer(pubCtx, m, wm, tasks.Result{Host: wm.Host, Task: wm.Task, Status: tasks.StatusFailed,
 				Err: tasks.WithClass(tasks.ClassConfig, fmt.Errorf("host %s is not in the inventory of worker %s (queue %s)", wm.Host, w.cfg.Name, w.cfg.Queue))})
 			<-slots
 			continue
 		}
 		if _, ok := w.cfg.Tasks[wm.Task]; !ok {
-			w.answer(m, wm, tasks.Result{Host: wm.Host, Task: wm.Task, Status: tasks.StatusFailed,
+			w.answer(pubCtx, m, wm, tasks.Result{Host: wm.Host, Task: wm.Task, Status: tasks.StatusFailed,
 				Err: tasks.WithClass(tasks.ClassConfig, fmt.Errorf("host %s: worker %s has no task %q in its task table", wm.Host, w.cfg.Name, wm.Task))})
 			<-slots
 			continue
@@ -290,7 +301,7 @@ func (w *Worker) group(msgs []jetstream.Msg, slots chan struct{}) [][]item {
 }
 
 // runGroup runs a group of hosts of one run as one run of the worker's Runner.
-func (w *Worker) runGroup(parent context.Context, items []item, slots chan struct{}) {
+func (w *Worker) runGroup(parent, pubCtx context.Context, items []item, slots chan struct{}) {
 	wm := items[0].work
 	ctx, cancel := context.WithCancel(parent)
 	b := &batch{cancel: cancel}
@@ -335,7 +346,7 @@ func (w *Worker) runGroup(parent context.Context, items []item, slots chan struc
 		if parent.Err() != nil && (res.Status == tasks.StatusNotRun || tasks.Classify(res.Err) == tasks.ClassCanceled) {
 			_ = it.msg.Nak() // the worker is stopping, not the run: another worker takes the host
 		} else {
-			w.answer(it.msg, it.work, res)
+			w.answer(pubCtx, it.msg, it.work, res)
 		}
 		<-slots
 	}
@@ -380,7 +391,7 @@ const publishAttemptTimeout = 2 * time.Second
 
 // answer publishes a host's result, then acknowledges its work message. If the result cannot
 // be published, the message is not acknowledged: JetStream redelivers it after AckWait.
-func (w *Worker) answer(m jetstream.Msg, wm workMsg, res tasks.Result) {
+func (w *Worker) answer(pubCtx context.Context, m jetstream.Msg, wm workMsg, res tasks.Result) {
 	rm := encodeResult(wm, w.cfg.Name, res)
 	body, err := json.Marshal(rm)
 	if err != nil {
@@ -388,7 +399,7 @@ func (w *Worker) answer(m jetstream.Msg, wm workMsg, res tasks.Result) {
 			Err: fmt.Errorf("host %s: encoding the result on worker %s: %w", wm.Host, w.cfg.Name, err)})
 		body, _ = json.Marshal(rm)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(pubCtx, 30*time.Second)
 	defer cancel()
 	if limit := w.cfg.Conn.MaxPayload() - 4096; int64(len(body)) > limit {
 		obs, oerr := objectStore(ctx, w.js, w.n, w.cfg.StreamOptions, true)
