@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"net"
 	"os"
 	"path/filepath"
@@ -8,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gonorn/norn/devsim"
+	"github.com/gonorn/norn/inventory_plugins/netbox/netboxtest"
 )
 
 // TestSetupFailureReachesEveryChannel: an inventory that does not load exits 2 and still raises
@@ -110,4 +113,27 @@ func (r *recorder) list(key string) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]string(nil), r.bodies[key]...)
+}
+
+// TestNetBoxForbiddenRaisesSetupAlert: NetBox refusing the token (403) is a setup failure that
+// reaches Alertmanager, named as the inventory stage, without the token.
+func TestNetBoxForbiddenRaisesSetupAlert(t *testing.T) {
+	srv := netboxtest.NewServer(netboxtest.Config{Tokens: []string{"0123456789abcdef0123456789abcdef01234567"}})
+	defer srv.Close()
+	const wrong = "fedcba9876543210fedcba9876543210fedcba98"
+	t.Setenv("NB_TOKEN", wrong)
+	am := newRecorder(t)
+	var stdout, stderr bytes.Buffer
+	code := runWith(context.Background(), []string{"-netbox-url", srv.URL, "-netbox-retries", "0", "-out", filepath.Join(t.TempDir(), "repo"),
+		"-progress", "off", "-alertmanager-url", am.URL}, &stdout, &stderr, nil)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want 2\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	alerts := am.all("POST /api/v2/alerts")
+	mustMatch(t, "alerts", `"alertname":"NornSetupFailed"`, alerts)
+	mustMatch(t, "alerts", `"stage":"inventory"`, alerts)
+	mustMatch(t, "alerts", `403`, alerts)
+	if strings.Contains(alerts, wrong) {
+		t.Errorf("the token reached Alertmanager:\n%s", alerts)
+	}
 }
