@@ -251,8 +251,8 @@ func TestWriteTo(t *testing.T) {
 	for _, want := range []string{
 		`(?m)^    # secret: \*+ \(\$NORN_WEBHOOK_SECRET\); from \$NORN_WEBHOOK_SECRET, secret_file only$`,
 		`(?m)^    # token: \*+ \(\$NB_TOKEN\)`,
-		`(?m)^    url: https://hooks.slack.com/\*+ +# .*norn.yaml:2:16$`,
-		`(?m)^    url: http://am:\*+@127.0.0.1:9093 +# .*norn.yaml:3:23$`,
+		`(?m)^    url: https://hooks.slack.com/services/\.\.\. +# .*norn.yaml:2:16$`,
+		`(?m)^    url: http://127.0.0.1:9093 +# .*norn.yaml:3:23$`,
 		`(?m)^  workers: 100 +# default$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -145,35 +144,3 @@ func joinErrors(errs []error) error {
 }
 
 const masked = "********"
-
-// maskURLPassword masks the password of a URL's user information.
-func maskURLPassword(s string) string {
-	if !strings.Contains(s, "@") {
-		return s
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), masked)
-		return strings.Replace(u.String(), url.QueryEscape(masked), masked, 1)
-	}
-	return s
-}
-
-// maskURLPath keeps a URL's scheme and host and masks its path (a Slack webhook URL's path is
-// its secret).
-func maskURLPath(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		if s == "" {
-			return s
-		}
-		return masked
-	}
-	if u.Path == "" || u.Path == "/" {
-		return s
-	}
-	return u.Scheme + "://" + u.Host + "/" + masked
-}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gonorn/norn/redact"
 )
 
 // Source says where a setting's value came from.
@@ -410,10 +412,14 @@ func (c *Config) Value(key string) (string, bool) {
 	if keys[i].Secret && v != "" {
 		v = masked
 	}
-	if key == "hooks.slack.url" {
-		v = maskURLPath(v)
+	if strings.HasSuffix(key, "url") && v != "" {
+		// User information and queries may hold credentials; a Slack webhook URL's path is
+		// its secret.
+		if r := redact.URL(v, key != "hooks.slack.url"); r != "<invalid URL>" || strings.Contains(v, "@") {
+			v = r // an invalid URL without user information is shown as it is, to be fixed
+		}
 	}
-	return maskURLPassword(v), true
+	return v, true
 }
 
 // DefaultValue returns a setting's default as text.
