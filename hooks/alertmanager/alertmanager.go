@@ -534,13 +534,54 @@ func describe(msg, host string) string {
 	if host == "" {
 		return msg
 	}
-	q := regexp.QuoteMeta(host)
-	re := regexp.MustCompile(`(?:^` + q + `: |\bhost ` + q + `(?: \([^()]*\))?(?:: | |$))`)
-	out := strings.TrimSpace(re.ReplaceAllString(msg, ""))
-	if out == "" {
-		return msg
+	s := strings.TrimPrefix(msg, host+": ")
+	needle := "host " + host
+	var b strings.Builder
+	for {
+		i := strings.Index(s, needle)
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		after := s[i+len(needle):]
+		rest, ok := "", false
+		if i == 0 || !isWordByte(s[i-1]) {
+			rest, ok = cutDelim(after)
+			if strings.HasPrefix(after, " (") {
+				if j := strings.IndexByte(after, ')'); j > 0 && !strings.ContainsAny(after[2:j], "()") {
+					if r, ok2 := cutDelim(after[j+1:]); ok2 {
+						rest, ok = r, true
+					}
+				}
+			}
+		}
+		if !ok { // another host whose name starts with this one's, or a word ending in "host"
+			b.WriteString(s[:i+len(needle)])
+			s = after
+			continue
+		}
+		b.WriteString(s[:i])
+		s = rest
 	}
-	return out
+	if out := strings.TrimSpace(b.String()); out != "" {
+		return out
+	}
+	return msg
+}
+
+// cutDelim removes what ends a host mention (": ", " " or the end of the message).
+func cutDelim(s string) (string, bool) {
+	switch {
+	case strings.HasPrefix(s, ": "):
+		return s[2:], true
+	case s == "" || s[0] == ' ':
+		return strings.TrimPrefix(s, " "), true
+	}
+	return "", false
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '-' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }
 
 // breakerCause returns the class of the failures that opened the breaker err names (learnt from

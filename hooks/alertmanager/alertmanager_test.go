@@ -618,6 +618,9 @@ func TestDescribeDropsHostAndAddress(t *testing.T) {
 		{`r1: login refused`, `login refused`},
 		{`host r10: other host`, `host r10: other host`},
 		{`host r1`, `host r1`},
+		{`ghost r1: x`, `ghost r1: x`},
+		{`dial host r1 (a (b)): refused`, `dial (a (b)): refused`},
+		{`r1: host r1: host r1 (x): done`, `done`},
 	} {
 		if got := describe(tc.in, "r1"); got != tc.want {
 			t.Errorf("describe(%q)\n got %q\nwant %q", tc.in, got, tc.want)
