@@ -73,6 +73,46 @@ func TestIndexParsePlatforms(t *testing.T) {
 			"Last reset at 123 usecs after Mon Jan  2 10:00:00 2023\n  Reason: Reset Requested by CLI command reload\n",
 			[]map[string]any{{"os": "9.3(10)", "platform": "Nexus9000 C93180YC-EX", "hostname": "leaf-1",
 				"uptime": "12 day(s), 3 hour(s), 4 minute(s), 5 second(s)", "serial": "FDO21120ABC", "last_reboot_reason": "Reset Requested by CLI command reload"}}},
+		{"cisco_nxos", "show interface brief", "\n--------------------------------------------------------------------------------\n" +
+			"Port   VRF          Status IP Address                              Speed    MTU\n" +
+			"--------------------------------------------------------------------------------\n" +
+			"mgmt0  --           up     10.0.0.15                               1000     1500\n\n" +
+			"--------------------------------------------------------------------------------\n" +
+			"Ethernet      VLAN    Type Mode   Status  Reason                   Speed     Port\n" +
+			"Interface                                                                    Ch #\n" +
+			"--------------------------------------------------------------------------------\n" +
+			"Eth1/1        1       eth  access up      none                       10G(D) --\n" +
+			"Eth1/2        --      eth  routed down    Link not connected         auto(D) 101\n\n" +
+			"--------------------------------------------------------------------------------\n" +
+			"Port-channel VLAN    Type Mode   Status  Reason                    Speed   Protocol\n" +
+			"Interface\n" +
+			"--------------------------------------------------------------------------------\n" +
+			"Po101        1       eth  trunk  up      none                       a-10G(D)  lacp\n",
+			[]map[string]any{
+				{"interface": "Eth1/1", "vlan": "1", "type": "eth", "mode": "access", "status": "up", "reason": "none", "speed": "10G(D)", "port_channel": "--"},
+				{"interface": "Eth1/2", "vlan": "--", "type": "eth", "mode": "routed", "status": "down", "reason": "Link not connected", "speed": "auto(D)", "port_channel": "101"},
+			}},
+		{"cisco_xr", "show ipv4 int brief", "Fri Dec  4 16:01:42.635 UTC\n\n" +
+			"Interface                      IP-Address      Status          Protocol Vrf-Name\n" +
+			"Loopback0                      192.0.2.1       Up              Up       default \n" +
+			"MgmtEth0/RP0/CPU0/0            10.0.0.5        Up              Up       MGMT\n" +
+			"GigabitEthernet0/0/0/0         unassigned      Shutdown        Down     default \n",
+			[]map[string]any{
+				{"interface": "Loopback0", "ip_address": "192.0.2.1", "status": "Up", "protocol": "Up", "vrf": "default"},
+				{"interface": "MgmtEth0/RP0/CPU0/0", "ip_address": "10.0.0.5", "status": "Up", "protocol": "Up", "vrf": "MGMT"},
+				{"interface": "GigabitEthernet0/0/0/0", "ip_address": "unassigned", "status": "Shutdown", "protocol": "Down", "vrf": "default"},
+			}},
+		{"eos", "sh ip int br", "                                                                               Address\n" +
+			"Interface         IP Address           Status       Protocol           MTU    Owner  \n" +
+			"----------------- -------------------- ------------ -------------- ---------- -------\n" +
+			"Ethernet1         10.1.1.1/31          up           up                1500          \n" +
+			"Loopback0         192.0.2.11/32        up           up               65535          \n" +
+			"Vlan10            unassigned           admin down   down              1500\n",
+			[]map[string]any{
+				{"interface": "Ethernet1", "ip_address": "10.1.1.1/31", "status": "up", "protocol": "up", "mtu": "1500"},
+				{"interface": "Loopback0", "ip_address": "192.0.2.11/32", "status": "up", "protocol": "up", "mtu": "65535"},
+				{"interface": "Vlan10", "ip_address": "unassigned", "status": "admin down", "protocol": "down", "mtu": "1500"},
+			}},
 		{"cisco_iosxr", "show version", "Cisco IOS XR Software, Version 7.5.2\nCopyright (c) 2013-2022 by Cisco Systems, Inc.\n\n" +
 			"cisco ASR9K Series (Intel 686 F6M14S4) processor with 6291456K bytes of memory.\nSystem uptime is 2 weeks 1 day 3 hours 4 minutes\n",
 			[]map[string]any{{"version": "7.5.2", "hardware": "ASR9K Series", "uptime": "2 weeks 1 day 3 hours 4 minutes"}}},
