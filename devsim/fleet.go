@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/crypto/ssh"
@@ -51,6 +52,9 @@ type FleetConfig struct {
 	FaultKinds []FaultKind
 	// Faults are explicit faults by device name; they replace a random fault.
 	Faults map[string]Faults
+	// ConfirmUnit is every device's DeviceConfig.ConfirmUnit (the real length of one second of
+	// a commit-confirmed timer). Default 1s.
+	ConfirmUnit time.Duration
 	// Dir is where the fleet's known_hosts file is written. Default: a temporary directory
 	// removed by Close.
 	Dir string
@@ -94,7 +98,8 @@ func FleetDeviceConfigs(cfg FleetConfig) ([]DeviceConfig, error) {
 			Name: name, Platform: p, Addr: addr, Seed: cfg.Seed, ConfigSize: cfg.ConfigSize,
 			Username: cfg.Username, Password: cfg.Password, EnableSecret: cfg.EnableSecret,
 			Privilege: cfg.Privilege, AuthorizedKeys: cfg.AuthorizedKeys, Logger: cfg.Logger,
-			Data: map[string]string{"site": site, "role": platformRole[p]},
+			ConfirmUnit: cfg.ConfirmUnit,
+			Data:        map[string]string{"site": site, "role": platformRole[p]},
 		}
 		if k, ok := random[i]; ok {
 			dc.Faults, _ = k.Faults()
