@@ -12,6 +12,7 @@ import (
 
 // RuleError is the error of a failed host/rule result fed to hooks.
 type RuleError struct {
+	// Result is the failed host/rule result.
 	Result Result
 }
 

@@ -12,8 +12,10 @@ import (
 
 // HostError is a host whose configuration could not be checked.
 type HostError struct {
+	// Host is the host's name.
 	Host string `json:"host"`
-	Err  string `json:"error"`
+	// Err says why its configuration could not be read.
+	Err string `json:"error"`
 }
 
 // Report holds the results of a rule set over hosts.

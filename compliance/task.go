@@ -10,7 +10,9 @@ import (
 
 // NonCompliantError is a host's failure to comply: the rules it failed.
 type NonCompliantError struct {
-	Host   string
+	// Host is the host's name.
+	Host string
+	// Failed are the results of the rules that failed.
 	Failed []Result
 }
 
