@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -125,7 +126,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(hosts) == 0 {
 		return fail("-filter %q selects none of the %d hosts of %s", c.filter, inv.Len(), label)
 	}
-	fmt.Fprintf(stderr, "running %d command(s) on %d hosts of %s: %s\n", len(commands), len(hosts), label, cfg.Runner.Describe())
+	what := fmt.Sprintf("%d commands", len(commands))
+	if len(commands) == 1 {
+		what = strconv.Quote(commands[0])
+	}
+	fmt.Fprintf(stderr, "running %s on %s of %s: %s\n", what, hostCount(len(hosts)), label, cfg.Runner.Describe())
 
 	order := make(map[string]int, len(hosts))
 	for i, h := range hosts {
@@ -155,7 +160,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
-	fmt.Fprintf(stderr, "%d hosts: %d ok, %d failed, %d not run\n", len(hosts), ok, failed, notRun)
+	fmt.Fprintf(stderr, "%s: %d ok, %d failed, %d not run\n", hostCount(len(hosts)), ok, failed, notRun)
 	if ctx.Err() != nil {
 		fmt.Fprintf(stderr, "norn run: interrupted\n")
 	}

@@ -175,7 +175,7 @@ func TestRunCommand(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	mustMatch(t, "stdout", `(?m)^==== `+f.names[0]+` ok [0-9.]+s\n---- show version\n(?s:.*)Cisco IOS XE Software(?s:.*)---- show clock\n`, out)
-	mustMatch(t, "stderr", `(?m)^1 hosts: 1 ok, 0 failed, 0 not run$`, errOut)
+	mustMatch(t, "stderr", `(?m)^1 host: 1 ok, 0 failed, 0 not run$`, errOut)
 	noSecrets(t, "stdout", out)
 	noSecrets(t, "stderr", errOut)
 
