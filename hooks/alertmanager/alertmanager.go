@@ -710,13 +710,16 @@ func (h *Hook) recordLost(items []alert, why string) {
 	for _, a := range items {
 		name := a.host
 		if name == "" {
-			name = a.Labels["alertname"] // the setup alert
+			name = SetupUndelivered
 		}
 		h.lost[name] = why
 	}
 }
 
-// Undelivered returns, sorted, the hosts (and, for the setup alert, its alertname) whose alert
+// SetupUndelivered stands for the run-level setup alert (or its resolve) in Undelivered.
+const SetupUndelivered = "(setup alert)"
+
+// Undelivered returns, sorted, the hosts (and SetupUndelivered for the setup alert) whose alert
 // or resolve was dropped (queue full) or given up (Alertmanager down past RetryFor, a refused
 // post, still queued at Close). Stats counts them; this names them.
 func (h *Hook) Undelivered() []string {

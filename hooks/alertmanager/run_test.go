@@ -58,7 +58,7 @@ func TestRunWithHangingAlertmanager(t *testing.T) {
 	if s.Sent != 0 || s.Dropped+s.Failed != 1001 || s.Dropped == 0 || s.Firing != 1000 {
 		t.Errorf("Stats = %+v, want all 1001 alerts dropped or failed", s)
 	}
-	if lost := hook.Undelivered(); len(lost) != 1001 || lost[0] != "NornSetupFailed" || lost[1] != "sw0000" {
+	if lost := hook.Undelivered(); len(lost) != 1001 || lost[0] != alertmanager.SetupUndelivered || lost[1] != "sw0000" {
 		t.Errorf("Undelivered names %d (%.3q...), want the 1000 hosts and the setup alert", len(lost), lost)
 	}
 	if closeErr == nil || !strings.Contains(closeErr.Error(), "undelivered") {
