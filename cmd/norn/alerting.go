@@ -64,6 +64,9 @@ type setupFailer interface {
 	SetupFailed(ctx context.Context, task, stage string, err error)
 }
 
+// alertResend is how often firing alerts are re-sent while a run lasts.
+const alertResend = time.Minute
+
 // hostLabels are the host data keys put on alerts and webhook events.
 var hostLabels = []string{"site", "role"}
 
@@ -150,6 +153,10 @@ func (a *alerting) startAlertmanager(j *job) error {
 		return nil
 	}
 	expire := c.Expire
+	if expire < 0 || (expire > 0 && expire <= alertResend) {
+		return fmt.Errorf("-alert-expire %s: want more than %s (firing alerts are re-sent every %s while a run lasts), or 0 for twice -stale",
+			expire, alertResend, alertResend)
+	}
 	if expire == 0 {
 		// Runs must come more often than -stale for backups to stay fresh: twice -stale outlasts
 		// the gap between two runs, even a late one, so a failing host's alert does not
@@ -158,11 +165,9 @@ func (a *alerting) startAlertmanager(j *job) error {
 		expire = 2 * j.o.cfg.Backup.Stale
 	}
 	h, err := alertmanager.New(alertmanager.Config{URL: c.URL, AlertName: "NornBackupFailed", DataLabels: hostLabels,
-		Expire: expire, RunbookURL: c.RunbookURL, GeneratorURL: c.GeneratorURL, MayBeFiring: a.mayBeFiring, Logger: j.log})
+		Expire: expire, ResendInterval: alertResend, RunbookURL: c.RunbookURL, GeneratorURL: c.GeneratorURL,
+		MayBeFiring: a.mayBeFiring, Logger: j.log})
 	if err != nil {
-		if c.Expire != 0 && strings.Contains(err.Error(), "Expire") {
-			return fmt.Errorf("-alert-expire: %w", err)
-		}
 		return fmt.Errorf("-alertmanager-url: %w", err)
 	}
 	a.am = h

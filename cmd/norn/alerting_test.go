@@ -137,3 +137,12 @@ func TestNetBoxForbiddenRaisesSetupAlert(t *testing.T) {
 		t.Errorf("the token reached Alertmanager:\n%s", alerts)
 	}
 }
+
+func TestAlertExpireFlag(t *testing.T) {
+	f := &fixture{inv: t.TempDir(), out: filepath.Join(t.TempDir(), "repo")}
+	code, _, stderr := f.run(t, "-alertmanager-url", "http://127.0.0.1:9", "-alert-expire", "30s")
+	if code != exitUsage {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	mustMatch(t, "stderr", `-alert-expire 30s: want more than 1m0s`, stderr)
+}
