@@ -124,6 +124,7 @@ type countWriter struct {
 	err error
 }
 
+// Write writes p, counting the bytes and keeping the first error.
 func (c *countWriter) Write(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err

@@ -26,6 +26,7 @@ const (
 	FromFlag
 )
 
+// String names the source: default, file, env or flag.
 func (s Source) String() string {
 	switch s {
 	case FromFile:

@@ -43,6 +43,7 @@ type keyFlag struct {
 	boolean bool
 }
 
+// String returns the flag's text (flag.Value).
 func (k *keyFlag) String() string {
 	if k == nil {
 		return ""
@@ -63,6 +64,7 @@ func (k *keyFlag) Set(v string) error {
 	return nil
 }
 
+// IsBoolFlag lets a boolean setting be given as -flag alone.
 func (k *keyFlag) IsBoolFlag() bool { return k.boolean }
 
 // placeholder names the flag's value in the help text when its usage names none.

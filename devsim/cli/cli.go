@@ -30,8 +30,10 @@ var ErrUsage = errors.New("bad usage")
 
 type faultFlags map[string]devsim.Faults
 
+// String lists the faults (flag.Value).
 func (f faultFlags) String() string { return fmt.Sprint(map[string]devsim.Faults(f)) }
 
+// Set adds NAME=KIND[,KIND...].
 func (f faultFlags) Set(v string) error {
 	name, kinds, ok := strings.Cut(v, "=")
 	if !ok || name == "" {
