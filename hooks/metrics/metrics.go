@@ -90,8 +90,8 @@ type HookStats struct {
 }
 
 // Hook records metrics. It implements hooks.TaskOKHook, hooks.TaskFailedHook,
-// hooks.TaskRetryHook, hooks.RunStartHook, hooks.RunEndHook and hooks.BreakerHook. Create it with New; Close it
-// when the program ends.
+// hooks.TaskRetryHook, hooks.RunStartHook, hooks.RunEndHook and hooks.BreakerHook. Create it
+// with New; Close it when the program ends.
 type Hook struct {
 	hooks.HookDefaults
 	cfg Config

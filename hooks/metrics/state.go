@@ -56,7 +56,8 @@ type HostCollector struct {
 
 // NewHostCollector returns a collector of what states returns, with metric names prefixed by
 // namespace (default "norn"). states is called at each collection with a 10 s deadline; an error
-// is exported as an invalid metric (the scrape or push reports it) and counted.
+// is exported as an invalid metric (the scrape or push reports it) and counted; a nil slice
+// (state not known yet) exports no host series, not even norn_hosts.
 func NewHostCollector(namespace string, states func(ctx context.Context) ([]HostState, error)) *HostCollector {
 	if namespace == "" {
 		namespace = "norn"
@@ -101,6 +102,9 @@ func (c *HostCollector) Collect(ch chan<- prometheus.Metric) {
 		c.errs.Inc()
 		ch <- prometheus.NewInvalidMetric(c.hosts, err)
 		return
+	}
+	if sts == nil {
+		return // not known yet (a run that failed before its state could be read): no series
 	}
 	g := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)

@@ -82,6 +82,9 @@ func TestSetupFailedPushesWithPOST(t *testing.T) {
 	if len(p) != 1 || p[0].method != http.MethodPost || p[0].path != "/metrics/job/norn_backup" {
 		t.Fatalf("pushes = %+v, want one POST", p)
 	}
+	if strings.Contains(p[0].body, "norn_hosts") {
+		t.Errorf("a setup-failure push carries norn_hosts (it would replace the last run's):\n%s", p[0].body)
+	}
 	for _, line := range []string{`norn_run_setup_failed{task="backup"} 1`, `norn_inventory_load_failed{task="backup"} 1`} {
 		if !strings.Contains(p[0].body, line+"\n") {
 			t.Errorf("push lacks %q:\n%s", line, p[0].body)
