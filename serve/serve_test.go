@@ -111,7 +111,7 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 	f.c2 = f.repo.commit("norn backup: 1 changed", map[string]string{"a": aV2})
 	f.c3 = f.repo.commit("norn backup: 0 changed (status)", map[string]string{"b": bV1}) // no change to a
 	f.statuses = []gitstore.HostStatus{
-		{Host: "a", Platform: "cisco_iosxe", LastAttempt: t0.Add(3 * time.Hour), LastSuccess: t0.Add(3 * time.Hour), LastChange: t0.Add(2 * time.Hour), Bytes: int64(len(aV2))},
+		{Host: "a", Platform: "cisco_iosxe", LastAttempt: t0.Add(3 * time.Hour), LastSuccess: t0.Add(3 * time.Hour), LastChange: t0.Add(2 * time.Hour), SHA: "5e1f0c", Bytes: int64(len(aV2))},
 		{Host: "b", Platform: "arista_eos", LastAttempt: t0.Add(3 * time.Hour), LastSuccess: t0.Add(-48 * time.Hour)},
 		{Host: "c", Platform: "juniper_junos", LastAttempt: t0.Add(3 * time.Hour), LastFailure: t0.Add(3 * time.Hour),
 			FailureClass: "authentication", FailureMessage: "ssh: login as backup with password s3cret-pw refused", ConsecutiveFailures: 2},
@@ -301,7 +301,7 @@ func TestPages(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"/", 200, []string{"<title>hosts · lab backups</title>", `href="/hosts/a"`, `class="badge never"`,
+		{"/", 200, []string{"<title>hosts · lab backups</title>", `href="/hosts/a"`, `<a href="/hosts/c">history</a></td>`, `class="badge never"`,
 			"password &lt;removed&gt; refused", `href="/hosts/a/diff"`, `action="/run"`, "No run yet."}},
 		{"/?state=failing", 200, []string{"No host has been backed up yet with state failing"}},
 		{"/?q=zz", 200, []string{"No host name contains “zz”"}},

@@ -20,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gonorn/norn/hooks/progress"
+	"github.com/gonorn/norn/redact"
 	"github.com/gonorn/norn/serve"
 	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
@@ -209,6 +210,7 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		Every:   every,
 		Stale:   o.stale,
 		Token:   token,
+		Redact:  serveRedactor(o, token).String,
 		Logger:  log,
 	})
 	if err != nil {
@@ -236,6 +238,18 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		return exitUsage
 	}
 	return exitOK
+}
+
+// serveRedactor masks, in the run errors the service shows, the secrets it knows besides those
+// the backup job already masks: its own token, the NetBox token and the webhook secret.
+func serveRedactor(o *options, token string) *redact.Redactor {
+	secrets := []string{token, os.Getenv("NB_TOKEN"), os.Getenv("NETBOX_TOKEN"), o.alert.webhookSecret, os.Getenv(webhookSecretEnv)}
+	if tf := o.cfg.Inventory.NetBox.TokenFile; tf != "" {
+		if b, err := os.ReadFile(tf); err == nil {
+			secrets = append(secrets, strings.TrimSpace(string(b)))
+		}
+	}
+	return redact.New(secrets...)
 }
 
 // loopbackListen reports whether a -listen address may be loopback: false for an empty host
