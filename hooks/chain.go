@@ -30,12 +30,13 @@ type Chain struct {
 	breaker  []BreakerHook
 }
 
-// NewChain builds a chain of hooks, which are called in the order given. Each value must
-// implement at least one of TaskStartHook, TaskOKHook, TaskFailedHook, TaskRetryHook,
-// RunStartHook, RunEndHook or BreakerHook; NewChain returns an error naming the first one that
-// implements none (or is nil). logger receives the reports of panicking hooks; the zero Logger
+// NewChain builds a chain of hooks, which are called in the order given. The compiler checks
+// that each is a Hook; NewChain checks that each also implements at least one of
+// TaskStartHook, TaskOKHook, TaskFailedHook, TaskRetryHook, RunStartHook, RunEndHook or
+// BreakerHook, and returns an error naming the first one that implements none (a bare
+// HookDefaults) or is nil. logger receives the reports of panicking hooks; the zero Logger
 // discards them.
-func NewChain(logger zerolog.Logger, hooks ...any) (*Chain, error) {
+func NewChain(logger zerolog.Logger, hooks ...Hook) (*Chain, error) {
 	c := &Chain{logger: logger}
 	for i, h := range hooks {
 		n := 0
@@ -74,6 +75,9 @@ func NewChain(logger zerolog.Logger, hooks ...any) (*Chain, error) {
 	}
 	return c, nil
 }
+
+// IsHook returns true: a Chain can be registered wherever a hook can.
+func (*Chain) IsHook() bool { return true }
 
 // HasTaskStart reports whether the chain holds at least one TaskStartHook.
 func (c *Chain) HasTaskStart() bool { return len(c.start) > 0 }
@@ -210,6 +214,7 @@ func (c *Chain) recoverHook(method string, h any, e *Event, err *error) {
 
 // Interface guards.
 var (
+	_ Hook           = (*Chain)(nil)
 	_ TaskStartHook  = (*Chain)(nil)
 	_ TaskOKHook     = (*Chain)(nil)
 	_ TaskFailedHook = (*Chain)(nil)

@@ -65,54 +65,84 @@ type Summary struct {
 type BreakerEvent struct {
 	// Run is the run during which the state changed (nil when not known).
 	Run *Run
-	// Name names the breaker (its scope and key, e.g. "site=ams1", or "run" for a breaker
-	// shared by every host).
+	// Name names the breaker (its scope key, e.g. "site=ams1").
 	Name string
 	// From and To are the states: "closed", "open", "half-open".
 	From, To string
-	// Failures is, when the breaker opens, how many consecutive counted failures tripped it.
-	Failures int
+	// Failures and Logins are, when the breaker opens, the counted failures among the recent
+	// outcomes (logins) of its window that tripped it.
+	Failures, Logins int
+	// Hosts are, when the breaker opens, the hosts whose counted failures are in the window.
+	Hosts []string
 	// Err is, when the breaker opens, the last counted failure (why it tripped).
 	Err error
+	// Released is, when the breaker closes, how many held-back hosts it lets run now.
+	Released int
 	// Time is when it changed.
 	Time time.Time
 }
 
+// Hook is what Config.Hooks of the runner and NewChain take: a value the compiler knows is
+// meant as a hook. Every hook interface below embeds it, and every adapter of this package
+// (TaskOKFunc, ...) implements it, so a hook built from them needs nothing more; a hook type of
+// your own embeds HookDefaults (or declares IsHook) and implements at least one of the hook
+// interfaces, which NewChain checks.
+type Hook interface {
+	// IsHook marks the type as a hook. It returns true.
+	IsHook() bool
+}
+
+// HookDefaults implements Hook. Embed it in a hook type of your own:
+//
+//	type audit struct{ hooks.HookDefaults; ... }
+//	func (a *audit) TaskFailed(ctx context.Context, e *hooks.Event) { ... }
+type HookDefaults struct{}
+
+// IsHook returns true.
+func (HookDefaults) IsHook() bool { return true }
+
 // TaskStartHook runs before a host's task. Returning an error vetoes the host: it fails with
 // that error and the task never runs.
 type TaskStartHook interface {
+	Hook
 	TaskStart(ctx context.Context, e *Event) error
 }
 
 // TaskOKHook observes a host whose task succeeded.
 type TaskOKHook interface {
+	Hook
 	TaskOK(ctx context.Context, e *Event)
 }
 
 // TaskFailedHook observes a host whose task failed (vetoed, timed out and panicked included).
 type TaskFailedHook interface {
+	Hook
 	TaskFailed(ctx context.Context, e *Event)
 }
 
 // TaskRetryHook observes each retry: the attempt that failed, its error and the wait before the
 // next attempt.
 type TaskRetryHook interface {
+	Hook
 	TaskRetry(ctx context.Context, e *Event)
 }
 
 // RunStartHook observes the start of a run.
 type RunStartHook interface {
+	Hook
 	RunStart(ctx context.Context, e *RunEvent)
 }
 
 // RunEndHook observes the end of a run. Hooks that deliver in the background flush here, within
 // the context's deadline.
 type RunEndHook interface {
+	Hook
 	RunEnd(ctx context.Context, e *RunEvent)
 }
 
 // BreakerHook observes circuit-breaker state changes.
 type BreakerHook interface {
+	Hook
 	BreakerStateChange(ctx context.Context, e *BreakerEvent)
 }
 
@@ -122,11 +152,17 @@ type TaskStartFunc func(ctx context.Context, e *Event) error
 // TaskStart calls f.
 func (f TaskStartFunc) TaskStart(ctx context.Context, e *Event) error { return f(ctx, e) }
 
+// IsHook returns true.
+func (TaskStartFunc) IsHook() bool { return true }
+
 // TaskOKFunc adapts a function to TaskOKHook.
 type TaskOKFunc func(ctx context.Context, e *Event)
 
 // TaskOK calls f.
 func (f TaskOKFunc) TaskOK(ctx context.Context, e *Event) { f(ctx, e) }
+
+// IsHook returns true.
+func (TaskOKFunc) IsHook() bool { return true }
 
 // TaskFailedFunc adapts a function to TaskFailedHook.
 type TaskFailedFunc func(ctx context.Context, e *Event)
@@ -134,11 +170,17 @@ type TaskFailedFunc func(ctx context.Context, e *Event)
 // TaskFailed calls f.
 func (f TaskFailedFunc) TaskFailed(ctx context.Context, e *Event) { f(ctx, e) }
 
+// IsHook returns true.
+func (TaskFailedFunc) IsHook() bool { return true }
+
 // TaskRetryFunc adapts a function to TaskRetryHook.
 type TaskRetryFunc func(ctx context.Context, e *Event)
 
 // TaskRetry calls f.
 func (f TaskRetryFunc) TaskRetry(ctx context.Context, e *Event) { f(ctx, e) }
+
+// IsHook returns true.
+func (TaskRetryFunc) IsHook() bool { return true }
 
 // RunStartFunc adapts a function to RunStartHook.
 type RunStartFunc func(ctx context.Context, e *RunEvent)
@@ -146,14 +188,23 @@ type RunStartFunc func(ctx context.Context, e *RunEvent)
 // RunStart calls f.
 func (f RunStartFunc) RunStart(ctx context.Context, e *RunEvent) { f(ctx, e) }
 
+// IsHook returns true.
+func (RunStartFunc) IsHook() bool { return true }
+
 // RunEndFunc adapts a function to RunEndHook.
 type RunEndFunc func(ctx context.Context, e *RunEvent)
 
 // RunEnd calls f.
 func (f RunEndFunc) RunEnd(ctx context.Context, e *RunEvent) { f(ctx, e) }
 
+// IsHook returns true.
+func (RunEndFunc) IsHook() bool { return true }
+
 // BreakerFunc adapts a function to BreakerHook.
 type BreakerFunc func(ctx context.Context, e *BreakerEvent)
 
 // BreakerStateChange calls f.
 func (f BreakerFunc) BreakerStateChange(ctx context.Context, e *BreakerEvent) { f(ctx, e) }
+
+// IsHook returns true.
+func (BreakerFunc) IsHook() bool { return true }

@@ -18,6 +18,7 @@ import (
 // Levels: task start at debug, task ok at info, task failed at error, retries at warn, run
 // start and end at info, breaker changes at warn (error when a breaker opens).
 type LogHook struct {
+	HookDefaults
 	logger zerolog.Logger
 }
 
@@ -115,8 +116,12 @@ func (l *LogHook) BreakerStateChange(_ context.Context, e *BreakerEvent) {
 		ev = ev.Str("run", e.Run.ID)
 	}
 	ev = ev.Str("breaker", e.Name).Str("from", e.From).Str("to", e.To)
-	if e.To == "open" {
-		ev = errField(ev.Int("failures", e.Failures), nil, e.Err).Str("class", tasks.Classify(e.Err).String())
+	switch e.To {
+	case "open":
+		ev = errField(ev.Int("failures", e.Failures).Int("logins", e.Logins).Strs("hosts", e.Hosts), nil, e.Err).
+			Str("class", tasks.Classify(e.Err).String())
+	case "closed":
+		ev = ev.Int("released", e.Released)
 	}
 	ev.Msg("circuit breaker " + e.To)
 }

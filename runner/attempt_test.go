@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/gonorn/norn/connection"
 	"github.com/gonorn/norn/hooks"
-	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/tasks"
 )
 
@@ -77,7 +77,7 @@ func TestChainOrder(t *testing.T) {
 func TestRetryBacksOffAndReportsEachRetry(t *testing.T) {
 	clock := newFakeClock()
 	rec := &recorder{}
-	r := mustNew(t, Config{Inventory: testInventory(1), Hooks: []any{rec},
+	r := mustNew(t, Config{Inventory: testInventory(1), Hooks: []hooks.Hook{rec},
 		Retry: &RetryConfig{MaxAttempts: 5, InitialInterval: time.Second, Multiplier: 2, Jitter: 0.5, Sleep: clock.Sleep, Now: clock.Now}})
 	var attempts []int
 	res, err := r.Run(context.Background(), "x", func(ctx context.Context, tk *tasks.Task) (tasks.Result, error) {
@@ -118,7 +118,7 @@ func TestRetryEventCarriesWaitAndError(t *testing.T) {
 	clock := newFakeClock()
 	var evs []hooks.Event
 	hook := hooks.TaskRetryFunc(func(_ context.Context, e *hooks.Event) { evs = append(evs, *e) })
-	r := mustNew(t, Config{Inventory: testInventory(1), Hooks: []any{hook},
+	r := mustNew(t, Config{Inventory: testInventory(1), Hooks: []hooks.Hook{hook},
 		Retry: &RetryConfig{MaxAttempts: 4, InitialInterval: time.Second, MaxInterval: 3 * time.Second, Jitter: -1,
 			Sleep: clock.Sleep, Now: clock.Now}})
 	res, _ := r.Run(context.Background(), "x", func(context.Context, *tasks.Task) (tasks.Result, error) {
@@ -196,7 +196,7 @@ func TestRetryWaitCutShortByCancellation(t *testing.T) {
 	defer cancel()
 	// The real timer-based Sleep with an hour's wait: cancellation must end it at once.
 	cancelOnRetry := hooks.TaskRetryFunc(func(context.Context, *hooks.Event) { cancel() })
-	r := mustNew(t, Config{Inventory: testInventory(1), Hooks: []any{cancelOnRetry}, Retry: &RetryConfig{InitialInterval: time.Hour, MaxInterval: time.Hour}})
+	r := mustNew(t, Config{Inventory: testInventory(1), Hooks: []hooks.Hook{cancelOnRetry}, Retry: &RetryConfig{InitialInterval: time.Hour, MaxInterval: time.Hour}})
 	start := time.Now()
 	res, err := r.Run(ctx, "x", func(context.Context, *tasks.Task) (tasks.Result, error) {
 		return tasks.Result{}, errors.New("flap")
@@ -212,204 +212,6 @@ func TestRetryWaitCutShortByCancellation(t *testing.T) {
 	}
 	if time.Since(start) > time.Minute {
 		t.Fatal("waited for the backoff")
-	}
-}
-
-func TestRetryStandaloneMiddlewarePanicsOnBadConfig(t *testing.T) {
-	defer func() {
-		if v := recover(); v == nil || !strings.Contains(fmt.Sprint(v), "invalid MaxAttempts -1") {
-			t.Fatalf("recovered %v", v)
-		}
-	}()
-	Retry(RetryConfig{MaxAttempts: -1})
-}
-
-func authFail(ctx context.Context, tk *tasks.Task) (tasks.Result, error) {
-	return tasks.Result{}, fmt.Errorf("host %s: %w", tk.Host.Name, connection.ErrAuthentication)
-}
-
-func TestBreakerTripsFailsFastAndRecovers(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		rec := &recorder{}
-		var bevs []hooks.BreakerEvent
-		bhook := hooks.BreakerFunc(func(_ context.Context, e *hooks.BreakerEvent) { bevs = append(bevs, *e) })
-		r := mustNew(t, Config{Inventory: testInventory(8), Workers: 1, RunOnFailed: true, Hooks: []any{rec, bhook},
-			Breaker: &BreakerConfig{OpenTimeout: time.Minute}})
-		var mu sync.Mutex
-		var ran []string
-		task := func(fail bool) tasks.Func {
-			return func(ctx context.Context, tk *tasks.Task) (tasks.Result, error) {
-				mu.Lock()
-				ran = append(ran, tk.Host.Name)
-				mu.Unlock()
-				if fail {
-					return authFail(ctx, tk)
-				}
-				return tasks.Result{}, nil
-			}
-		}
-		opened := time.Now()
-		res, _ := r.Run(context.Background(), "backup", task(true))
-		if !slices.Equal(ran, []string{"r1", "r2", "r3"}) {
-			t.Fatalf("ran on %v: after 3 authentication failures the rest must fail fast", ran)
-		}
-		x, _ := res.Get("r6")
-		var boe *BreakerOpenError
-		if !x.Failed() || !errors.As(x.Err, &boe) || !errors.Is(x.Err, ErrBreakerOpen) || tasks.Classify(x.Err) != tasks.ClassBreakerOpen {
-			t.Fatalf("r6: %+v", x)
-		}
-		if errors.Is(x.Err, connection.ErrAuthentication) {
-			t.Fatal("a fail-fast host must not look like an authentication failure")
-		}
-		want := fmt.Sprintf(`host r6: not attempted: circuit breaker "run" is open, opened at %s after 3 consecutive authentication failure(s); last: host r3: connection: authentication failed`,
-			opened.Format(time.RFC3339))
-		if x.Err.Error() != want {
-			t.Fatalf("error\n got %s\nwant %s", x.Err, want)
-		}
-		if r.Breaker().State("run") != "open" || len(bevs) != 1 || bevs[0].To != "open" || bevs[0].Failures != 3 || bevs[0].Run == nil {
-			t.Fatalf("state %s events %+v", r.Breaker().State("run"), bevs)
-		}
-
-		// Still open a little later: the next run fails fast entirely.
-		time.Sleep(30 * time.Second)
-		ran = nil
-		res, _ = r.Run(context.Background(), "backup", task(false))
-		if len(ran) != 0 || res.Summary.Failed != 8 {
-			t.Fatalf("ran %v summary %+v", ran, res.Summary)
-		}
-
-		// After OpenTimeout one probe goes through; its success closes the breaker.
-		time.Sleep(31 * time.Second)
-		ran = nil
-		res, _ = r.Run(context.Background(), "backup", task(false))
-		if len(ran) != 8 || res.Summary.OK != 8 {
-			t.Fatalf("after recovery ran %v summary %+v", ran, res.Summary)
-		}
-		var trans []string
-		for _, e := range bevs {
-			trans = append(trans, e.From+"->"+e.To)
-		}
-		if !slices.Equal(trans, []string{"closed->open", "open->half-open", "half-open->closed"}) {
-			t.Fatalf("transitions %v", trans)
-		}
-		if !slices.Contains(rec.list(), "breaker run half-open->closed") {
-			t.Fatal("recorder hook did not see the recovery")
-		}
-	})
-}
-
-func TestBreakerFailedProbeReopens(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		r := mustNew(t, Config{Inventory: testInventory(4), Workers: 1, RunOnFailed: true,
-			Breaker: &BreakerConfig{Failures: 1, OpenTimeout: 10 * time.Second}})
-		r.Run(context.Background(), "x", authFail)
-		time.Sleep(11 * time.Second)
-		calls := 0
-		res, _ := r.Run(context.Background(), "x", func(ctx context.Context, tk *tasks.Task) (tasks.Result, error) {
-			calls++
-			return authFail(ctx, tk)
-		})
-		if calls != 1 || r.Breaker().State("run") != "open" || res.Summary.Failed != 4 {
-			t.Fatalf("calls %d state %s", calls, r.Breaker().State("run"))
-		}
-		x, _ := res.Get("r2")
-		if !strings.Contains(x.Err.Error(), "after 1 consecutive authentication failure(s); last: host r1") {
-			t.Fatalf("%v", x.Err)
-		}
-	})
-}
-
-func TestBreakerCountsOnlyChosenClasses(t *testing.T) {
-	// Timeouts do not trip the default (authentication) breaker.
-	r := mustNew(t, Config{Inventory: testInventory(10), Workers: 1, Breaker: &BreakerConfig{Failures: 2}})
-	calls := 0
-	r.Run(context.Background(), "x", func(context.Context, *tasks.Task) (tasks.Result, error) {
-		calls++
-		return tasks.Result{}, context.DeadlineExceeded
-	})
-	if calls != 10 || r.Breaker().State("run") != "closed" {
-		t.Fatalf("calls %d state %q", calls, r.Breaker().State("run"))
-	}
-	// With Classes set, timeouts count.
-	r = mustNew(t, Config{Inventory: testInventory(10), Workers: 1, Breaker: &BreakerConfig{Failures: 2, Classes: []tasks.Class{tasks.ClassTimeout}}})
-	calls = 0
-	r.Run(context.Background(), "x", func(context.Context, *tasks.Task) (tasks.Result, error) {
-		calls++
-		return tasks.Result{}, context.DeadlineExceeded
-	})
-	if calls != 2 || r.Breaker().State("run") != "open" {
-		t.Fatalf("calls %d state %q", calls, r.Breaker().State("run"))
-	}
-}
-
-func TestBreakerScopedByData(t *testing.T) {
-	var hs []*inventory.Host
-	for i := range 6 {
-		site := "ams1"
-		if i%2 == 1 {
-			site = "fra2"
-		}
-		hs = append(hs, &inventory.Host{Name: fmt.Sprintf("%s-r%d", site, i), Data: map[string]any{"site": site}})
-	}
-	hs = append(hs, &inventory.Host{Name: "nosite"})
-	inv := inventory.New(hs, nil, nil)
-	r := mustNew(t, Config{Inventory: inv, Workers: 1, Breaker: &BreakerConfig{Key: ByData("site"), Failures: 2}})
-	res, _ := r.Run(context.Background(), "x", func(ctx context.Context, tk *tasks.Task) (tasks.Result, error) {
-		if strings.HasPrefix(tk.Host.Name, "ams1") {
-			return authFail(ctx, tk)
-		}
-		return tasks.Result{}, nil
-	})
-	states := r.Breaker().States()
-	if states["site=ams1"] != "open" || states["site=fra2"] != "closed" || states["site="] != "closed" {
-		t.Fatalf("states %v", states)
-	}
-	x, _ := res.Get("ams1-r4")
-	if tasks.Classify(x.Err) != tasks.ClassBreakerOpen || !strings.Contains(x.Err.Error(), `circuit breaker "site=ams1" is open`) {
-		t.Fatalf("%v", x.Err)
-	}
-	if res.Summary.OK != 4 {
-		t.Fatalf("other sites affected: %+v", res.Summary)
-	}
-}
-
-func TestBreakerKeys(t *testing.T) {
-	core := &inventory.Group{Name: "core"}
-	edge := &inventory.Group{Name: "edge"}
-	h1 := &inventory.Host{Name: "a", Groups: []*inventory.Group{edge}}
-	h2 := &inventory.Host{Name: "b", Groups: []*inventory.Group{core, edge}}
-	h3 := &inventory.Host{Name: "c"}
-	inventory.New([]*inventory.Host{h1, h2, h3}, []*inventory.Group{core, edge}, nil)
-	k := ByGroup("core", "edge")
-	if k(h1) != "group=edge" || k(h2) != "group=core" || k(h3) != "group=" || ByRun()(h3) != "run" {
-		t.Fatal(k(h1), k(h2), k(h3))
-	}
-	// A key of "" leaves the host unguarded.
-	r := mustNew(t, Config{Inventory: testInventory(5), Workers: 1, Breaker: &BreakerConfig{Key: func(*inventory.Host) string { return "" }, Failures: 1}})
-	calls := 0
-	r.Run(context.Background(), "x", func(ctx context.Context, tk *tasks.Task) (tasks.Result, error) { calls++; return authFail(ctx, tk) })
-	if calls != 5 || len(r.Breaker().States()) != 0 {
-		t.Fatal(calls)
-	}
-}
-
-// The breaker is outside the retry: one host's retried attempts count once.
-func TestBreakerWrapsRetry(t *testing.T) {
-	clock := newFakeClock()
-	r := mustNew(t, Config{Inventory: testInventory(3), Workers: 1,
-		Breaker: &BreakerConfig{Failures: 2, Classes: []tasks.Class{tasks.ClassTask}},
-		Retry:   &RetryConfig{MaxAttempts: 3, Sleep: clock.Sleep, Now: clock.Now}})
-	calls := 0
-	res, _ := r.Run(context.Background(), "x", func(ctx context.Context, tk *tasks.Task) (tasks.Result, error) {
-		calls++
-		return tasks.Result{}, errors.New("flaky")
-	})
-	// r1: 3 attempts (one breaker failure); r2: 3 attempts (second, trips); r3: fails fast.
-	if calls != 6 || res.Summary.Failed != 3 {
-		t.Fatalf("calls %d", calls)
-	}
-	if x, _ := res.Get("r3"); tasks.Classify(x.Err) != tasks.ClassBreakerOpen {
-		t.Fatalf("%v", x.Err)
 	}
 }
 
@@ -470,4 +272,63 @@ func TestTimeoutPerAttemptWithRetry(t *testing.T) {
 			t.Fatalf("%+v", x)
 		}
 	})
+}
+
+// With a cancellable run and a Timeout, a host in flight costs two goroutines: its worker,
+// which is the one watchdog of both, and its attempt. (The middleware-built pipeline ran a
+// watcher for the run and another for the Timeout: three per host.)
+func TestOneWatchdogPerHost(t *testing.T) {
+	const n = 20
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := mustNew(t, Config{Inventory: testInventory(n), Workers: n, Timeout: time.Hour,
+		Retry: &RetryConfig{MaxAttempts: 2}, Breaker: &BreakerConfig{}})
+	var started sync.WaitGroup
+	started.Add(n)
+	release := make(chan struct{})
+	counted := make(chan int, 1)
+	go func() {
+		started.Wait()
+		counted <- runtime.NumGoroutine()
+		close(release)
+	}()
+	base := runtime.NumGoroutine() + 1 // the counting goroutine
+	res, err := r.Run(ctx, "x", func(ctx context.Context, tk *tasks.Task) (tasks.Result, error) {
+		started.Done()
+		<-release
+		return tasks.Result{}, nil
+	})
+	if err != nil || res.Summary.OK != n {
+		t.Fatalf("%v %+v", err, res.Summary)
+	}
+	// The count was taken while every host was in its task; the Run goroutine itself is base's.
+	if got := <-counted - base; got > 2*n {
+		t.Fatalf("%d goroutines for %d hosts in flight: want at most 2 per host (worker+watchdog, attempt)", got, n)
+	}
+}
+
+// Config.Middleware wraps one attempt: it runs once per attempt, inside the loop's timeout,
+// and the retry events come from the runner.
+func TestMiddlewareWrapsOneAttempt(t *testing.T) {
+	clock := newFakeClock()
+	var mu sync.Mutex
+	var log []string
+	add := func(s string) { mu.Lock(); log = append(log, s); mu.Unlock() }
+	mw := func(next tasks.Func) tasks.Func {
+		return func(ctx context.Context, tk *tasks.Task) (tasks.Result, error) {
+			_, deadline := ctx.Deadline()
+			add(fmt.Sprintf("mw attempt %d deadline %v", tk.Attempt, deadline))
+			return next(ctx, tk)
+		}
+	}
+	r := mustNew(t, Config{Inventory: testInventory(1), Timeout: time.Minute, Middleware: []Middleware{mw},
+		Hooks: []hooks.Hook{hooks.TaskRetryFunc(func(_ context.Context, e *hooks.Event) { add(fmt.Sprintf("retry %d", e.Attempt)) })},
+		Retry: &RetryConfig{MaxAttempts: 3, Sleep: clock.Sleep, Now: clock.Now}})
+	res, _ := r.Run(context.Background(), "x", func(context.Context, *tasks.Task) (tasks.Result, error) {
+		return tasks.Result{}, errors.New("flap")
+	})
+	want := []string{"mw attempt 1 deadline true", "retry 1", "mw attempt 2 deadline true", "retry 2", "mw attempt 3 deadline true"}
+	if x, _ := res.Get("r1"); !slices.Equal(log, want) || x.Attempts != 3 {
+		t.Fatalf("%q attempts %d", log, x.Attempts)
+	}
 }

@@ -41,7 +41,7 @@ func BenchmarkRunOverhead(b *testing.B) {
 			r := mustNew(b, Config{
 				Inventory: testInventory(hosts),
 				Workers:   workers,
-				Hooks: []any{
+				Hooks: []hooks.Hook{
 					hooks.TaskStartFunc(func(context.Context, *hooks.Event) error { return nil }),
 					hooks.TaskOKFunc(func(context.Context, *hooks.Event) {}),
 					hooks.TaskFailedFunc(func(context.Context, *hooks.Event) {}),

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/inventory"
 )
 
@@ -67,24 +68,28 @@ type Config struct {
 	// hooks.Logging(logger) to Hooks.
 	Logger zerolog.Logger
 
-	// Hooks are called around each host's task and each run, in this order. Each value must
-	// implement at least one of the hooks package's interfaces (hooks.TaskStartHook,
-	// hooks.TaskOKHook, hooks.TaskFailedHook, hooks.TaskRetryHook, hooks.RunStartHook,
-	// hooks.RunEndHook, hooks.BreakerHook); New returns an error otherwise. Default: none.
-	Hooks []any
+	// Hooks are called around each host's task and each run, in this order. The compiler checks
+	// that each is a hooks.Hook; each must also implement at least one of the hooks package's
+	// interfaces (hooks.TaskStartHook, hooks.TaskOKHook, hooks.TaskFailedHook,
+	// hooks.TaskRetryHook, hooks.RunStartHook, hooks.RunEndHook, hooks.BreakerHook), and New
+	// returns an error otherwise. Default: none.
+	Hooks []hooks.Hook
 
-	// Middleware wraps every host's task, the first element outermost. The runner's own
-	// middleware goes outside it: CircuitBreaker (Breaker), then Retry (Retry), then Timeout
-	// (Timeout), then these, then the task. A nil element is an error. Default: none.
+	// Middleware wraps each attempt of a host's task, the first element outermost. It runs
+	// inside the runner's attempt loop (breaker, retries, timeout and cancellation are the
+	// loop's), once per attempt, and knows nothing about the run. A nil element is an error.
+	// Default: none.
 	Middleware []Middleware
 
-	// Retry retries failed attempts with exponential backoff and jitter. Default nil: no
-	// retries.
+	// Retry retries failed attempts with exponential backoff and jitter; the runner reports
+	// each retry to the TaskRetry hooks. Default nil: no retries.
 	Retry *RetryConfig
 
-	// Breaker opens a circuit breaker after consecutive failures of chosen error classes
-	// (authentication failures by default), failing the next hosts fast. Its state persists
-	// across the runs of this runner. Default nil: no breaker.
+	// Breaker guards logins with circuit breakers, one per AAA domain (a site by default): a
+	// breaker opens on a high ratio of failed logins among the recent ones of its scope (see
+	// BreakerConfig), holds that scope's next hosts back while open, and lets them run once it
+	// closes. Its state persists across the runs of this runner (Runner.Breaker reports it).
+	// Default nil: no breaker.
 	Breaker *BreakerConfig
 
 	// Connections is the registry of connection plugins lent to tasks through

@@ -81,7 +81,7 @@ func TestAuthenticationFailuresAreNotRetriedAndTripTheBreaker(t *testing.T) {
 	reg.MustRegister(connection.Key{Platform: "cisco_iosxe", Type: "ssh", Library: "fake"}, fake.Opener())
 	clock := newFakeClock()
 	r := mustNew(t, Config{Inventory: iosInventory(10, "wrong"), Connections: reg, Workers: 1,
-		Retry: &RetryConfig{Sleep: clock.Sleep, Now: clock.Now}, Breaker: &BreakerConfig{Failures: 3}})
+		Retry: &RetryConfig{Sleep: clock.Sleep, Now: clock.Now}, Breaker: &BreakerConfig{Key: ByRun(), Window: 3, MinLogins: 3, FailureRatio: 1, MaxHeld: -1}})
 	res, _ := r.Run(context.Background(), "clock", showClock)
 	st := fake.Stats()
 	if st.FailedOpens != 3 || len(clock.Waits()) != 0 {

@@ -38,7 +38,7 @@ func Example_order() {
 	}
 	r, err := runner.New(runner.Config{
 		Inventory: hostsNamed("r1"),
-		Hooks: []any{
+		Hooks: []hooks.Hook{
 			hooks.RunStartFunc(func(context.Context, *hooks.RunEvent) { say("hook run_start") }),
 			hooks.TaskStartFunc(func(context.Context, *hooks.Event) error { say("hook task_start #1"); return nil }),
 			hooks.TaskStartFunc(func(context.Context, *hooks.Event) error { say("hook task_start #2"); return nil }),
@@ -152,8 +152,11 @@ func ExampleConfig_batches() {
 	// host r1: not run: the run stopped after batch 1 of 5: 1 of 1 hosts run failed (100.0%), above MaxFailRatio 25.0%
 }
 
-// A breaker per site: three authentication failures at a site fail that site's other hosts
-// fast, so a wrong password does not lock the account on the site's AAA server.
+// A breaker per site (the default scope): once most of a site's recent logins failed (here 3
+// of 3; by default 80% of at least 10), that site's next hosts are held back rather than let
+// lock the account on the site's AAA server; the other sites run on. The held host waits
+// until the breaker's probe succeeds or gives up after MaxWait; here it does not wait at all
+// (MaxHeld -1), and the breaker's report says what happened.
 func ExampleByData() {
 	var hs []*inventory.Host
 	for i, site := range []string{"ams1", "ams1", "ams1", "ams1", "fra2"} {
@@ -162,7 +165,7 @@ func ExampleByData() {
 	r, err := runner.New(runner.Config{
 		Inventory: inventory.New(hs, nil, nil),
 		Workers:   1,
-		Breaker:   &runner.BreakerConfig{Key: runner.ByData("site")},
+		Breaker:   &runner.BreakerConfig{Key: runner.ByData("site"), Window: 3, MinLogins: 3, MaxHeld: -1},
 	})
 	if err != nil {
 		panic(err)
@@ -180,12 +183,15 @@ func ExampleByData() {
 			fmt.Println(x.Host, x.Status)
 		}
 	}
-	fmt.Println(r.Breaker().States()["site=ams1"])
+	for _, b := range r.Breaker().Report() {
+		o := b.Openings[0]
+		fmt.Printf("%s %s: %d of %d logins failed (%v), %d failed fast\n", b.Name, b.State, o.Failures, o.Logins, o.Hosts, b.FailedFast)
+	}
 	// Output:
 	// ams1-r0 failed authentication
 	// ams1-r1 failed authentication
 	// ams1-r2 failed authentication
 	// ams1-r3 failed breaker_open
 	// fra2-r4 ok
-	// open
+	// site=ams1 open: 3 of 3 logins failed ([ams1-r0 ams1-r1 ams1-r2]), 1 failed fast
 }

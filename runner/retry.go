@@ -6,9 +6,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
-
-	"github.com/gonorn/norn/hooks"
+	"github.com/gonorn/norn/internal/retry"
 	"github.com/gonorn/norn/tasks"
 )
 
@@ -21,8 +19,10 @@ const (
 	DefaultRetryJitter          = 0.5
 )
 
-// RetryConfig configures the Retry middleware: exponential backoff with jitter, on
-// cenkalti/backoff/v4. The zero value of each field is its documented default.
+// RetryConfig configures the retries of the runner's attempt loop: exponential backoff with
+// jitter, through norn's one retry engine (internal/retry, on cenkalti/backoff/v4). The zero
+// value of each field is its documented default. A failed attempt whose error has a method
+// RetryAfter() time.Duration (a server asking to wait) waits at least that long.
 type RetryConfig struct {
 	// MaxAttempts is how many times a host's task may run, the first attempt included.
 	// Default 0 means DefaultRetryMaxAttempts (3); 1 disables retries. Negative is an error.
@@ -98,7 +98,7 @@ func (c RetryConfig) withDefaults() (RetryConfig, error) {
 		c.Retryable = Retryable
 	}
 	if c.Sleep == nil {
-		c.Sleep = sleep
+		c.Sleep = retry.Sleep
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -127,106 +127,22 @@ func Retryable(err error) bool {
 	return true
 }
 
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return context.Cause(ctx)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
+// policy is c as the one retry engine's policy.
+func (c RetryConfig) policy() retry.Policy {
+	return retry.Policy{
+		MaxAttempts: c.MaxAttempts, InitialInterval: c.InitialInterval, MaxInterval: c.MaxInterval,
+		Multiplier: c.Multiplier, Jitter: max(c.Jitter, 0), MaxElapsed: c.MaxElapsed, Sleep: c.Sleep, Now: c.Now,
 	}
 }
 
-type clockFunc func() time.Time
-
-func (f clockFunc) Now() time.Time { return f() }
-
-// Retry returns middleware that runs next again while its error is retryable, waiting with
-// exponential backoff and jitter between attempts, up to cfg.MaxAttempts and cfg.MaxElapsed.
-// Before each attempt it sets Task.Attempt (1-based) and, from the second on, forgets the
-// previous attempt's subtask results; the result's Attempts says how many ran. Each retry is
-// reported to the run's TaskRetry hooks (the attempt that failed, its error, the wait). A
-// cancelled context cuts the wait short: the host then fails with the cancellation and the
-// last error.
-//
-// Authentication failures and tasks.Permanent errors are never retried. Retry panics if cfg is
-// invalid (see RetryConfig.Validate); Config.Retry is validated by New instead.
-func Retry(cfg RetryConfig) Middleware {
-	c, err := cfg.withDefaults()
-	if err != nil {
-		panic("runner: Retry: " + err.Error())
-	}
-	return func(next tasks.Func) tasks.Func {
-		return func(ctx context.Context, t *tasks.Task) (tasks.Result, error) {
-			var b *backoff.ExponentialBackOff
-			for attempt := 1; ; attempt++ {
-				if attempt > 1 {
-					t.ResetSubResults()
-				}
-				t.Attempt = attempt
-				res, err := next(ctx, t)
-				if err == nil {
-					err = res.Err
-				}
-				res.Err = err
-				res.Attempts = attempt
-				if err == nil || attempt >= c.MaxAttempts || ctx.Err() != nil ||
-					tasks.IsPermanent(err) || tasks.Classify(err) == tasks.ClassAuthentication || !c.Retryable(err) {
-					return res, err
-				}
-				if b == nil {
-					b = &backoff.ExponentialBackOff{
-						InitialInterval: c.InitialInterval, RandomizationFactor: max(c.Jitter, 0), Multiplier: c.Multiplier,
-						MaxInterval: c.MaxInterval, MaxElapsedTime: c.MaxElapsed, Stop: backoff.Stop,
-						Clock: clockFunc(c.Now),
-					}
-					b.Reset()
-				}
-				wait := b.NextBackOff()
-				if wait == backoff.Stop {
-					return res, err
-				}
-				if rs := runFrom(ctx); rs != nil && rs.chain.HasTaskRetry() {
-					rs.chain.TaskRetry(ctx, &hooks.Event{Run: rs.run, Host: t.Host, Task: t.Name, Attempt: attempt,
-						Wait: wait, Err: err, Time: c.Now()})
-				}
-				if serr := c.Sleep(ctx, wait); serr != nil {
-					class := tasks.Classify(serr)
-					if class != tasks.ClassTimeout {
-						class = tasks.ClassCanceled
-					}
-					res.Err = tasks.WithClass(class, &RetryCancelledError{Attempt: attempt, Wait: wait, Cause: serr, Last: err})
-					return res, res.Err
-				}
-			}
-		}
-	}
+// retries reports whether err, the error of a failed attempt, may be retried under c.
+// Permanent errors and authentication failures never are, whatever c.Retryable says.
+func (c *RetryConfig) retries(err error) bool {
+	return !tasks.IsPermanent(err) && tasks.Classify(err) != tasks.ClassAuthentication && c.Retryable(err)
 }
 
 // RetryCancelledError is the error of a host whose wait before a retry was cut short by the
-// run's cancellation (or timeout). Retry tags it with the class of the cause (canceled or
-// timeout).
-type RetryCancelledError struct {
-	// Attempt is the attempt that failed before the wait.
-	Attempt int
-	// Wait is the wait that was cut short.
-	Wait time.Duration
-	// Cause is why the wait ended (the context's cause).
-	Cause error
-	// Last is the error of the last attempt.
-	Last error
-}
-
-// Error returns the error message.
-func (e *RetryCancelledError) Error() string {
-	return fmt.Sprintf("retry cancelled while waiting %v after attempt %d: %v; last error: %v",
-		e.Wait, e.Attempt, e.Cause, e.Last)
-}
-
-// Unwrap returns the cause and the last error (the cause first, so it decides the class).
-func (e *RetryCancelledError) Unwrap() []error { return []error{e.Cause, e.Last} }
+// run's cancellation (or a deadline). The runner tags it with the class of the cause (canceled
+// or timeout). Its Unwrap returns the cause first (it decides the class), then the last
+// attempt's error. It is the one retry engine's error type (internal/retry.CancelledError).
+type RetryCancelledError = retry.CancelledError

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gonorn/norn/connection"
 	"github.com/gonorn/norn/hooks"
+	"github.com/gonorn/norn/internal/retry"
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/tasks"
 )
@@ -31,8 +32,9 @@ var (
 )
 
 // Runner runs tasks on the hosts of an inventory: through a bounded pool of workers, in
-// batches, with hook chains around each host's task and each run, and middleware (circuit
-// breaker, retry, timeout, your own) around each task.
+// batches, with hook chains around each host's task and each run, and one attempt loop per
+// host (circuit breaker, retries, a watchdog enforcing the timeout and the run's
+// cancellation) around your middleware and the task.
 //
 // A Runner remembers the hosts that failed (like Nornir's failed_hosts): later runs skip them
 // unless Config.RunOnFailed or the OnFailed run option says otherwise, or until Recover or
@@ -46,6 +48,8 @@ type Runner struct {
 	chain   *hooks.Chain
 	mw      Middleware
 	breaker *Breaker
+	retry   *RetryConfig // nil: no retries
+	policy  retry.Policy // retry's
 	filter  inventory.Filter
 	failed  *failedSet
 }
@@ -63,24 +67,17 @@ func New(cfg Config) (*Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: Hooks: %w", ErrConfig, err)
 	}
-	r := &Runner{cfg: cfg, chain: chain, failed: &failedSet{}}
-	var mw []Middleware
+	r := &Runner{cfg: cfg, chain: chain, failed: &failedSet{}, mw: Chain(cfg.Middleware...)}
 	if cfg.Breaker != nil {
-		b, err := NewBreaker(*cfg.Breaker)
+		b, err := newBreaker(*cfg.Breaker)
 		if err != nil {
 			return nil, fmt.Errorf("%w: Breaker: %w", ErrConfig, err)
 		}
 		r.breaker = b
-		mw = append(mw, b.Middleware())
 	}
-	if cfg.Retry != nil {
-		mw = append(mw, Retry(*cfg.Retry))
+	if cfg.Retry != nil && cfg.Retry.MaxAttempts > 1 {
+		r.retry, r.policy = cfg.Retry, cfg.Retry.policy()
 	}
-	if cfg.Timeout > 0 {
-		mw = append(mw, Timeout(cfg.Timeout))
-	}
-	mw = append(mw, cfg.Middleware...)
-	r.mw = Chain(mw...)
 	return r, nil
 }
 
@@ -117,8 +114,8 @@ func (r *Runner) hosts() []*inventory.Host {
 	return r.cfg.Inventory.Filter(r.filter)
 }
 
-// Breaker returns the runner's circuit breaker (nil without Config.Breaker), to read its
-// state.
+// Breaker returns the runner's circuit breakers (nil without Config.Breaker), to read their
+// state and what they decided (Breaker.Report).
 func (r *Runner) Breaker() *Breaker { return r.breaker }
 
 // FailedHosts returns the names of the hosts that failed in earlier runs and are skipped by
@@ -255,10 +252,7 @@ func (r *Runner) Stream(ctx context.Context, name string, fn tasks.Func, opts ..
 // errStreamStopped is the cause of a run whose Stream loop was left early.
 var errStreamStopped = fmt.Errorf("runner: the Stream loop stopped early: %w", context.Canceled)
 
-// runKey is the context key of the *runState of a run.
-type runKey struct{}
-
-// runState is one run: what each host's pipeline and the runner's middleware need.
+// runState is one run: what each host's pipeline and attempt loop need.
 type runState struct {
 	r          *Runner
 	run        *hooks.Run
@@ -271,11 +265,6 @@ type runState struct {
 	runHostFn  func(context.Context, *inventory.Host) tasks.Result
 
 	ok, failedN, notRun, changed atomic.Int64
-}
-
-func runFrom(ctx context.Context) *runState {
-	rs, _ := ctx.Value(runKey{}).(*runState)
-	return rs
 }
 
 func (rs *runState) summary() hooks.Summary {
@@ -315,8 +304,6 @@ func (r *Runner) executeQuiet(ctx context.Context, name string, fn tasks.Func, o
 	if r.cfg.Connections != nil {
 		rs.mgr = connection.NewManager(r.cfg.Connections, r.cfg.ConnectionLimits)
 	}
-	ctx = context.WithValue(ctx, runKey{}, rs)
-
 	rs.chain.RunStart(ctx, &hooks.RunEvent{Run: rs.run, Time: rs.run.Started})
 
 	deliver := func(i int, res tasks.Result) {
@@ -398,7 +385,6 @@ func (r *Runner) executeQuiet(ctx context.Context, name string, fn tasks.Func, o
 
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(parent), r.cfg.FlushTimeout)
 	defer cancel()
-	fctx = context.WithValue(fctx, runKey{}, rs)
 	rs.chain.RunEnd(fctx, &hooks.RunEvent{Run: rs.run, Summary: rs.summary(), Time: time.Now()})
 	return rs
 }
@@ -436,8 +422,8 @@ func (r *Runner) runBatch(ctx context.Context, rs *runState, b int, batch []*inv
 	}
 }
 
-// runHost is one host's pipeline: TaskStart hooks, the middleware-wrapped task, connection
-// cleanup, TaskOK or TaskFailed hooks. It never panics.
+// runHost is one host's pipeline: TaskStart hooks, the attempt loop, connection cleanup,
+// TaskOK or TaskFailed hooks. It never panics.
 func (rs *runState) runHost(ctx context.Context, h *inventory.Host, res *tasks.Result) {
 	name := rs.run.Task
 	if ctx.Err() != nil {
@@ -452,10 +438,14 @@ func (rs *runState) runHost(ctx context.Context, h *inventory.Host, res *tasks.R
 	}
 	res.Started = start
 	res.Duration = time.Since(start)
-	if res.Err != nil {
-		res.Status = tasks.StatusFailed
-	} else {
+	switch res.Err.(type) {
+	case nil:
 		res.Status = tasks.StatusOK
+	case *NotRunError: // held back by its breaker until the run ended
+		res.Status = tasks.StatusNotRun
+		return
+	default:
+		res.Status = tasks.StatusFailed
 	}
 	if rs.chain.HasTaskEnd() {
 		rs.taskEnd(ctx, h, *res)
@@ -484,8 +474,8 @@ func (rs *runState) taskEnd(ctx context.Context, h *inventory.Host, res tasks.Re
 	}
 }
 
-// execHost runs the TaskStart hooks and the task, and closes the host's connections. It is
-// kept lean (rare paths in helpers, no Result temporaries) because its frame sits under every
+// execHost runs the TaskStart hooks and the attempt loop, and closes the host's connections.
+// It is kept lean (rare paths in helpers, no Result temporaries) because its frame sits under every
 // task: a deep stack costs every host a stack copy.
 func (rs *runState) execHost(ctx context.Context, h *inventory.Host, start time.Time) (res tasks.Result) {
 	defer rs.recoverHost(&res)
@@ -499,10 +489,7 @@ func (rs *runState) execHost(ctx context.Context, h *inventory.Host, start time.
 	if t.Connections != nil {
 		defer rs.closeSessions(t)
 	}
-	if ctx.Done() == nil { // nothing can end ctx: no goroutine needed to watch it
-		return tasks.Call(ctx, t, rs.handler)
-	}
-	return rs.callWatched(ctx, t)
+	return rs.attempts(ctx, t)
 }
 
 // recoverHost turns a panic outside the task (hooks and tasks recover their own) into the
@@ -532,17 +519,6 @@ func (rs *runState) closeSessions(t *tasks.Task) {
 	if err := t.Connections.Close(); err != nil {
 		rs.r.cfg.Logger.Warn().Err(err).Str("host", t.Host.Name).Str("task", t.Name).Msg("closing the host's connections failed")
 	}
-}
-
-// callWatched runs the task in its own goroutine, so that the host is reported when ctx ends
-// even if the task ignores it.
-func (rs *runState) callWatched(ctx context.Context, t *tasks.Task) tasks.Result {
-	res, abandoned := callAbandonable(ctx, t, rs.handler)
-	if abandoned {
-		res.Err = fmt.Errorf("host %s: task %q abandoned: the run ended while it was running and it did not return: %w",
-			t.Host.Name, t.Name, res.Err)
-	}
-	return res
 }
 
 // NotRunError is the error of a host that was never started. It wraps tasks.ErrNotRun (and the

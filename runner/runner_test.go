@@ -138,12 +138,13 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"negative ratio", Config{Inventory: inv, MaxFailRatio: -0.1}, "MaxFailRatio"},
 		{"negative timeout", Config{Inventory: inv, Timeout: -time.Second}, "Timeout is -1s"},
 		{"negative flush", Config{Inventory: inv, FlushTimeout: -1}, "FlushTimeout"},
-		{"not a hook", Config{Inventory: inv, Hooks: []any{hooks.TaskOKFunc(nil), 42}}, "hook 1 (int) implements no hook interface"},
-		{"nil hook", Config{Inventory: inv, Hooks: []any{nil}}, "hook 0 (<nil>)"},
+		{"not a hook", Config{Inventory: inv, Hooks: []hooks.Hook{hooks.TaskOKFunc(nil), hooks.HookDefaults{}}}, "hook 1 (hooks.HookDefaults) implements no hook interface"},
+		{"nil hook", Config{Inventory: inv, Hooks: []hooks.Hook{nil}}, "hook 0 (<nil>)"},
 		{"nil middleware", Config{Inventory: inv, Middleware: []Middleware{nil}}, "Middleware[0] is nil"},
 		{"bad retry", Config{Inventory: inv, Retry: &RetryConfig{MaxAttempts: -2}}, "Retry: invalid MaxAttempts -2"},
 		{"bad jitter", Config{Inventory: inv, Retry: &RetryConfig{Jitter: 1}}, "invalid Jitter 1"},
-		{"bad breaker", Config{Inventory: inv, Breaker: &BreakerConfig{Failures: -1}}, "Breaker: invalid Failures -1"},
+		{"bad breaker", Config{Inventory: inv, Breaker: &BreakerConfig{Window: -1}}, "Breaker: invalid Window -1"},
+		{"bad breaker ratio", Config{Inventory: inv, Breaker: &BreakerConfig{FailureRatio: 1.5}}, "Breaker: invalid FailureRatio 1.5"},
 		{"bad limits", Config{Inventory: inv, ConnectionLimits: connection.ManagerConfig{MaxSessions: -1}}, "ConnectionLimits"},
 	}
 	for _, c := range cases {
@@ -241,6 +242,7 @@ func panicInTask() { panic("boom") }
 
 // recorder records hook calls.
 type recorder struct {
+	hooks.HookDefaults
 	mu     sync.Mutex
 	calls  []string
 	veto   string // host to veto
@@ -290,7 +292,7 @@ func (rc *recorder) list() []string {
 func TestTaskStartVeto(t *testing.T) {
 	rec := &recorder{veto: "r2"}
 	second := &recorder{}
-	r := mustNew(t, Config{Inventory: testInventory(3), Workers: 1, Hooks: []any{rec, second}})
+	r := mustNew(t, Config{Inventory: testInventory(3), Workers: 1, Hooks: []hooks.Hook{rec, second}})
 	var ran []string
 	res, err := r.Run(context.Background(), "x", func(ctx context.Context, tk *tasks.Task) (tasks.Result, error) {
 		ran = append(ran, tk.Host.Name)
@@ -325,7 +327,7 @@ func TestHookPanicIsContainedAndLogged(t *testing.T) {
 	var logs syncBuffer
 	bad := &recorder{panics: true, veto: "r1"} // panics before it could veto
 	good := &recorder{}
-	r := mustNew(t, Config{Inventory: testInventory(4), Hooks: []any{bad, good}, Logger: zerolog.New(&logs),
+	r := mustNew(t, Config{Inventory: testInventory(4), Hooks: []hooks.Hook{bad, good}, Logger: zerolog.New(&logs),
 		Retry: &RetryConfig{Sleep: func(context.Context, time.Duration) error { return nil }}})
 	res, err := r.Run(context.Background(), "x", func(ctx context.Context, tk *tasks.Task) (tasks.Result, error) {
 		if tk.Host.Name == "r4" && tk.Attempt == 1 {
@@ -356,7 +358,7 @@ func TestCancellationAccountsForEveryHost(t *testing.T) {
 	var started atomic.Int64
 	startedTwo := make(chan struct{})
 	rec := &recorder{}
-	r := mustNew(t, Config{Inventory: testInventory(20), Workers: 2, BatchSize: 5, Hooks: []any{rec}})
+	r := mustNew(t, Config{Inventory: testInventory(20), Workers: 2, BatchSize: 5, Hooks: []hooks.Hook{rec}})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		<-startedTwo
@@ -568,7 +570,7 @@ func TestStreamYieldsEveryHost(t *testing.T) {
 
 func TestStreamEarlyBreakCancelsAndCleansUp(t *testing.T) {
 	rec := &recorder{}
-	r := mustNew(t, Config{Inventory: testInventory(10_000), Workers: 8, Hooks: []any{rec}})
+	r := mustNew(t, Config{Inventory: testInventory(10_000), Workers: 8, Hooks: []hooks.Hook{rec}})
 	var started atomic.Int64
 	sawCancel := make(chan struct{}, 10_000)
 	n := 0

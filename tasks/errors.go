@@ -7,27 +7,18 @@ import (
 	"os"
 
 	"github.com/gonorn/norn/connection"
+	"github.com/gonorn/norn/internal/retry"
 )
 
-// permanentError marks an error that must not be retried.
-type permanentError struct{ err error }
-
-func (e *permanentError) Error() string { return e.err.Error() }
-func (e *permanentError) Unwrap() error { return e.err }
-
-// Permanent marks err as permanent: the retry middleware never retries it. Permanent(nil) is nil.
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &permanentError{err: err}
-}
+// Permanent marks err as permanent: the runner's attempt loop never retries it. It is the one
+// marker of the module (internal/retry's), so an error marked here is permanent to every retry
+// of norn, and one marked by them is permanent here. Permanent(nil) is nil.
+func Permanent(err error) error { return retry.Permanent(err) }
 
 // IsPermanent reports whether err (or an error it wraps) was marked Permanent, or is an
 // authentication failure (retrying a wrong password only locks the account).
 func IsPermanent(err error) bool {
-	var p *permanentError
-	return errors.As(err, &p) || errors.Is(err, connection.ErrAuthentication)
+	return retry.IsPermanent(err) || errors.Is(err, connection.ErrAuthentication)
 }
 
 // ErrNotRun is the error of a host that was never started: the run was cancelled, stopped by

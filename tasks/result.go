@@ -40,7 +40,7 @@ type Result struct {
 	Host string
 	// Task is the task's name.
 	Task string
-	// Status is ok, failed or not run.
+	// Status is ok, failed or not run, set by Call and the runner (not by the task).
 	Status Status
 	// Value is what the task returned (output, parsed facts, ...).
 	Value any
@@ -48,7 +48,10 @@ type Result struct {
 	Changed bool
 	// Diff describes the change, when the task can tell.
 	Diff string
-	// Err is why the host failed (nil when Status is StatusOK).
+	// Err is why the host failed (nil when Status is StatusOK): the error the task returned,
+	// filled in by Call and the runner (a task returns its failure as its error and leaves Err
+	// unset: Call replaces it). For a host that never ran, the runner's reason (wrapping
+	// ErrNotRun).
 	Err error
 	// Attempts is how many times the task ran (retries included).
 	Attempts int

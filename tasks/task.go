@@ -14,8 +14,11 @@ import (
 	"github.com/gonorn/norn/inventory"
 )
 
-// Func is a task: a plain Go function run once per host. It returns the host's result; a
-// non-nil error fails the host (the runner copies it into Result.Err).
+// Func is a task: a plain Go function run once per host (once per attempt with retries). A task
+// reports failure one way: by returning a non-nil error. The Result it returns carries what it
+// did (Value, Changed, Diff), also on failure (a partial result); its Err and Status are not the
+// task's to set: Call (and so the runner and Task.Run) fill them in from the returned error, and
+// replace whatever the task put there.
 type Func func(ctx context.Context, t *Task) (Result, error)
 
 // Task is what a Func receives: the host it runs for and the run's context for that host.
@@ -27,7 +30,8 @@ type Task struct {
 	Name string
 	// DryRun asks the task to report what it would change without changing it.
 	DryRun bool
-	// Attempt is the 1-based attempt number, set by the retry middleware (1 without it).
+	// Attempt is the 1-based attempt number, set by the runner's attempt loop (1 without
+	// retries). Each attempt gets its own Task.
 	Attempt int
 	// Logger carries the host and task fields. Tasks log through it.
 	Logger zerolog.Logger
@@ -53,7 +57,8 @@ func (t *Task) Connection(ctx context.Context, opts ...connection.Option) (*conn
 }
 
 // Run runs fn as a subtask of t, on the same host and connections. Its result is returned and
-// also recorded under the parent's Result.Sub. A panic in fn fails the subtask only.
+// also recorded under the parent's Result.Sub; the error returned is the subtask's failure
+// (also in the result's Err, filled in by Call). A panic in fn fails the subtask only.
 func (t *Task) Run(ctx context.Context, name string, fn Func) (Result, error) {
 	child := &Task{
 		Host:        t.Host,
@@ -80,17 +85,19 @@ func (t *Task) SubResults() []Result {
 	return append([]Result(nil), t.sub...)
 }
 
-// ResetSubResults forgets the subtask results recorded so far (the retry middleware calls it
-// before each new attempt so a result holds the last attempt's subtasks only).
+// ResetSubResults forgets the subtask results recorded so far. (The runner gives each attempt a
+// Task of its own, so a result holds its own attempt's subtasks without it.)
 func (t *Task) ResetSubResults() {
 	t.mu.Lock()
 	t.sub = nil
 	t.mu.Unlock()
 }
 
-// Call runs fn for t and returns its result, completed with the host and task names, the
-// error, start time, duration and subtask results. A panic in fn becomes a *PanicError
-// carrying the stack; Call itself never panics because of fn.
+// Call runs fn for t and returns its result, completed with the host and task names, start
+// time, duration and subtask results. Result.Err is the error fn returned (whatever fn put in
+// Result.Err is replaced: the returned error is the one failure report), and Status follows
+// it. A panic in fn becomes a *PanicError carrying the stack; Call itself never panics because
+// of fn.
 func Call(ctx context.Context, t *Task, fn Func) (res Result) {
 	// Kept lean: its frame sits under every task (see complete).
 	defer complete(&res, t, time.Now())
@@ -100,9 +107,7 @@ func Call(ctx context.Context, t *Task, fn Func) (res Result) {
 	}
 	var err error
 	res, err = fn(ctx, t)
-	if err != nil {
-		res.Err = err
-	}
+	res.Err = err
 	return res
 }
 
@@ -129,7 +134,7 @@ func complete(res *Result, t *Task, start time.Time) {
 	}
 	if res.Err != nil {
 		res.Status = StatusFailed
-	} else if res.Status == 0 {
+	} else {
 		res.Status = StatusOK
 	}
 }

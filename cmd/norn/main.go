@@ -42,6 +42,7 @@ const usage = `usage: norn COMMAND [flags] [arguments]
 commands:
   backup      back up the configuration of every selected device into a git repository
   run         send commands to the selected devices and print each one's output
+  push        change the configuration of the selected devices safely (canary batches, checks, verified rollback)
   inventory   list the hosts of the inventory, or show one host fully resolved
   compliance  check the stored configurations against compliance rules (offline; text, JSON, JUnit)
   serve       run the backup on a schedule and serve the hosts' status, configurations, diffs and metrics over HTTP
@@ -68,6 +69,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return complianceCmd(ctx, args[1:], stdout, stderr)
 	case "run":
 		return runCmd(ctx, args[1:], stdout, stderr)
+	case "push":
+		return pushCmd(ctx, args[1:], stdout, stderr)
 	case "inventory":
 		return inventoryCmd(ctx, args[1:], stdout, stderr)
 	case "devsim":

@@ -96,6 +96,14 @@ func (p Policy) Start() *Schedule {
 	return &Schedule{p: p, start: p.Now()}
 }
 
+// StartAt begins a schedule whose first attempt started at start (by the policy's clock), so
+// that a caller can create it lazily, after the first attempt failed, and still measure
+// MaxElapsed from the first attempt.
+func (p Policy) StartAt(start time.Time) *Schedule {
+	p = p.withDefaults()
+	return &Schedule{p: p, start: start}
+}
+
 type clockFunc func() time.Time
 
 func (f clockFunc) Now() time.Time { return f() }
@@ -115,17 +123,15 @@ func (s *Schedule) Next(retryAfter time.Duration) (wait time.Duration, ok bool) 
 			Multiplier: s.p.Multiplier, MaxInterval: s.p.MaxInterval, MaxElapsedTime: s.p.MaxElapsed,
 			Stop: backoff.Stop, Clock: clockFunc(s.p.Now),
 		}
-		s.b.Reset()
+		s.b.Reset() // measures MaxElapsed from now: checked against s.start below as well
 	}
 	wait = s.b.NextBackOff()
 	if wait == backoff.Stop {
 		return 0, false
 	}
-	if retryAfter > wait {
-		wait = retryAfter
-		if s.p.MaxElapsed > 0 && s.p.Now().Add(wait).Sub(s.start) > s.p.MaxElapsed {
-			return 0, false
-		}
+	wait = max(wait, retryAfter)
+	if s.p.MaxElapsed > 0 && s.p.Now().Add(wait).Sub(s.start) > s.p.MaxElapsed {
+		return 0, false
 	}
 	return wait, true
 }

@@ -179,15 +179,16 @@ func Pending(platform, config string, lines []string) []string {
 	return out
 }
 
-// diffOf shows the pending lines as additions ("+ ") under their context lines ("  ").
-func diffOf(platform, config string, lines []string) string {
+// diffOf shows the pending lines as additions ("+ ") under their context lines ("  "), each
+// line passed through show (secret redaction).
+func diffOf(platform, config string, lines []string, show func(string) string) string {
 	var b strings.Builder
 	for _, it := range classify(platform, config, lines) {
 		switch {
 		case it.missing:
-			b.WriteString("+ " + it.raw + "\n")
+			b.WriteString("+ " + show(it.raw) + "\n")
 		case it.context:
-			b.WriteString("  " + it.raw + "\n")
+			b.WriteString("  " + show(it.raw) + "\n")
 		}
 	}
 	return b.String()

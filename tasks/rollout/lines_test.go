@@ -39,7 +39,7 @@ func TestPendingCisco(t *testing.T) {
 			t.Errorf("Pending(%q) = %q, want %q", c.lines, got, c.want)
 		}
 	}
-	if d := diffOf("cisco_iosxe", iosCfg, []string{"interface GigabitEthernet1", " description core"}); d != "  interface GigabitEthernet1\n+  description core\n" {
+	if d := diffOf("cisco_iosxe", iosCfg, []string{"interface GigabitEthernet1", " description core"}, strings.TrimSpace); d != "  interface GigabitEthernet1\n+ description core\n" {
 		t.Errorf("diff = %q", d)
 	}
 }
@@ -120,7 +120,7 @@ func FuzzPending(f *testing.F) {
 	f.Fuzz(func(t *testing.T, platform, config, lines string) {
 		ls := strings.Split(lines, "\n")
 		_ = Pending(platform, config, ls)
-		_ = diffOf(platform, config, ls)
+		_ = diffOf(platform, config, ls, func(s string) string { return s })
 		_ = inverse(config, ls)
 		if platform != "juniper_junos" {
 			var own []string
@@ -134,4 +134,22 @@ func FuzzPending(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestCanaryBatches(t *testing.T) {
+	for _, c := range []struct {
+		n, first, max int
+		want          []int
+	}{
+		{0, 1, 0, nil},
+		{1, 1, 0, []int{1}},
+		{10, 1, 0, []int{1, 2, 4, 3}},
+		{10, 0, 3, []int{1, 2, 3, 3, 1}},
+		{5, 2, 0, []int{2, 3}},
+		{3, 5, 2, []int{2, 1}},
+	} {
+		if got := CanaryBatches(c.n, c.first, c.max); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("CanaryBatches(%d, %d, %d) = %v, want %v", c.n, c.first, c.max, got, c.want)
+		}
+	}
 }

@@ -239,6 +239,9 @@ func run(ctx context.Context, cfg Config, t *tasks.Task) (tasks.Result, error) {
 	}
 	// 3. what is missing
 	h.rep.Pending = Pending(h.platform, before, lines)
+	for i, l := range h.rep.Pending {
+		h.rep.Pending[i] = h.redact(l)
+	}
 	if len(h.rep.Pending) == 0 {
 		h.rep.Outcome = Unchanged
 		return res(), nil
@@ -246,7 +249,7 @@ func run(ctx context.Context, cfg Config, t *tasks.Task) (tasks.Result, error) {
 	if t.DryRun {
 		h.rep.Outcome = WouldChange
 		r := res()
-		r.Diff = diffOf(h.platform, before, lines)
+		r.Diff = diffOf(h.platform, before, lines, h.redact)
 		return r, nil
 	}
 	// 4. apply, post-check, confirm; roll back on any failure
@@ -275,7 +278,7 @@ func run(ctx context.Context, cfg Config, t *tasks.Task) (tasks.Result, error) {
 	h.rep.Outcome = Changed
 	r := tasks.Result{Changed: true}
 	if err == nil {
-		r.Diff = backup.Diff("before", "after", before, after, backup.DiffOptions{}).Text
+		r.Diff = backup.Diff("before", "after", h.redact(before), h.redact(after), backup.DiffOptions{}).Text
 		h.rep.Diff = r.Diff
 	}
 	r.Value = h.rep
@@ -375,11 +378,24 @@ func (h *host) verify(ctx context.Context) error {
 		return fmt.Errorf("verifying the rollback: %w", err)
 	}
 	if now != h.rep.Checkpoint {
-		d := backup.Diff("checkpoint", "running", h.rep.Checkpoint, now, backup.DiffOptions{})
+		d := backup.Diff("checkpoint", "running", h.redact(h.rep.Checkpoint), h.redact(now), backup.DiffOptions{})
 		h.rep.RollbackDiff = d.Text
 		return fmt.Errorf("running configuration differs from the checkpoint (+%d -%d lines)", d.Added, d.Removed)
 	}
 	return nil
+}
+
+// redact removes the secrets from configuration text shown to people (diffs, pending lines),
+// as a backup stores it (backup.RedactAll); the host's password and enable secret go too.
+func (h *host) redact(text string) string {
+	p := h.t.Host.ConnectionParams("scrapli")
+	var lit []string
+	for _, s := range []string{p.Password, fmt.Sprint(p.Extras["auth_secondary"])} {
+		if s != "" && s != "<nil>" {
+			lit = append(lit, s)
+		}
+	}
+	return h.profile.Redact(text, backup.RedactAll, lit...)
 }
 
 // running returns the cleaned running configuration.
@@ -412,4 +428,25 @@ func (h *host) lines() ([]string, error) {
 		return lines, nil
 	}
 	return h.cfg.Template.Render(h.t.Host, h.platform)
+}
+
+// CanaryBatches splits n hosts into batch sizes for a canary rollout: a first batch of first
+// hosts (default 1), then batches doubling in size, each at most maxSize (0: no limit). Run
+// them in order and stop at the first batch that fails. The sizes add up to n.
+func CanaryBatches(n, first, maxSize int) []int {
+	if first <= 0 {
+		first = 1
+	}
+	var out []int
+	size := first
+	for n > 0 {
+		if maxSize > 0 && size > maxSize {
+			size = maxSize
+		}
+		b := min(size, n)
+		out = append(out, b)
+		n -= b
+		size *= 2
+	}
+	return out
 }
