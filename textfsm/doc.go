@@ -14,10 +14,15 @@
 // juniper_junos) or the Netmiko / ntc-templates way (cisco_ios, cisco_xe, cisco_nxos, cisco_xr,
 // arista_eos, juniper_junos); both find the ntc-templates names in an index.
 //
-// [SendCommand] is a task that sends a command and parses its output. The TextFSM engine is
-// github.com/sirikothe/gotextfsm (the one scrapligo uses); this package compiles each template
-// once, parses on a private copy of the template state so that one template serves many hosts
-// at once, keeps the template's column order, and turns the engine's panics into errors.
+// [SendCommand] is a task that sends a command and parses its output.
+//
+// The engine is the package's own, with the semantics of Google's textfsm (Python), which
+// ntc-templates are written for; expressions are Go's (RE2). A template is compiled once,
+// immutable, and shared by any number of goroutines. It is checked against
+// github.com/sirikothe/gotextfsm (scrapligo's engine) by a differential fuzz test; it is not
+// built on it because gotextfsm compiles every rule's expression again for each line of
+// output (a 500-line output took 48 ms, 7 ms here), keeps the record being built inside the
+// template (one parse at a time), and loses the template's column order.
 //
 // It is not a template collection: templates are the user's (ntc-templates, or their own).
 package textfsm

@@ -3,6 +3,7 @@ package textfsm_test
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -32,7 +33,9 @@ func FuzzParseIndex(f *testing.F) {
 }
 
 // FuzzTemplate checks that no template and output make the engine panic or return rows with
-// columns the template does not declare.
+// columns the template does not declare, and that where gotextfsm (the reference) compiles and
+// applies the template too, both give the same records. Templates with nested named groups are
+// not compared (Python's textfsm, which the engine follows, and gotextfsm differ there).
 func FuzzTemplate(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join(templatesDir, "*.textfsm"))
 	for _, p := range files {
@@ -45,9 +48,13 @@ func FuzzTemplate(f *testing.F) {
 	f.Add("Value List A ((?P<x>\\d+) (?P<y>\\w+))\n\nStart\n  ^${A} -> Record\n", "1 a\n2 b\n")
 	f.Add("Value Filldown,Required A (\\S+)\nValue Fillup B (\\d+)\n\nStart\n  ^${A}\n  ^x${B} -> Record\n", "a\nx1\nb\nx2\n")
 	f.Add("Value A (.)\n\nStart\n  ^${A} -> Error \"bad\"\n", "z")
+	f.Add("Value Key A (\\w+)\nValue List B (\\d+)\n\nStart\n  ^${A}: -> Continue.Record\n  ^.*${B} -> Next\n  ^end -> Clearall\n", "a:\n1\n2\nb:\n3\nend\n")
 	f.Fuzz(func(t *testing.T, template, output string) {
 		tpl, err := textfsm.ParseTemplate("fuzz.textfsm", template)
 		if err != nil {
+			if !strings.HasPrefix(err.Error(), "textfsm: bad template: fuzz.textfsm:") {
+				t.Fatalf("error without the template's name and line: %v", err)
+			}
 			return
 		}
 		rows, err := tpl.Parse(output)
@@ -61,6 +68,16 @@ func FuzzTemplate(f *testing.F) {
 					t.Fatalf("row column %q not in %v", k, cols)
 				}
 			}
+		}
+		if strings.Contains(template, "(?P") {
+			return
+		}
+		want, err := reference(template, output)
+		if err != nil {
+			return
+		}
+		if got := normalize(rows); !reflect.DeepEqual(got, want) {
+			t.Fatalf("engine and gotextfsm differ:\n got %#v\nwant %#v", got, want)
 		}
 	})
 }

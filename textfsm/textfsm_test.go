@@ -210,11 +210,20 @@ func TestJoinedTemplatesRefused(t *testing.T) {
 
 func TestTemplateErrors(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
-		{"", "t.textfsm: Null template."},
-		{"Value A (\\S+\n\nStart\n  ^${A}\n", "t.textfsm:1:"},
-		{"Value A (\\S+)\n\nStart\n  ^${A} -> Nowhere\n", "t.textfsm: State 'Nowhere' not found"},
-		{"Value A (\\S+)\n\nStart\n^${A}\n", "t.textfsm:4: Missing white space"},
-		{"Value Bogus A (\\S+)\n\nStart\n  ^${A}\n", "t.textfsm:1: Invalid option Bogus"},
+		{"", "t.textfsm:1: empty template"},
+		{"Value A (\\S+\n\nStart\n  ^${A}\n", "t.textfsm:1: Value A: \"(\\\\S+\" must be contained within a '()' pair"},
+		{"Value A ([)\n\nStart\n  ^${A}\n", "t.textfsm:1: Value A: invalid regular expression"},
+		{"Value A (\\S+)\n\nStart\n  ^${A} -> Nowhere\n", `t.textfsm:4: state "Nowhere" not found, referenced in state "Start"`},
+		{"Value A (\\S+)\n\nStart\n^${A}\n", "t.textfsm:4: missing white space or caret"},
+		{"Value Bogus A (\\S+)\n\nStart\n  ^${A}\n", `t.textfsm:1: invalid option "Bogus"`},
+		{"Value A (\\S+)\n\nStart\n  ^${A}\n  ^${B} -> Record\n", `t.textfsm:5: unknown Value "B" in rule`},
+		{"Value A (\\S+)\n\nStart\n  ^${A} -> Continue Other\n\nOther\n  ^x\n", `t.textfsm:4: action "Continue" with a new state`},
+		{"Value A (\\S+)\nStart\n", "t.textfsm:2: expected a blank line after the last Value"},
+		{"Value A (\\S+)\n\nBegin\n  ^${A}\n", "missing state 'Start'"},
+		{"Value A (\\S+)\n\nStart\n  ^${A}\n\nEOF\n  ^x\n", `t.textfsm:7: non-empty "EOF" state`},
+		{"Value A \\S+\n\nStart\n  ^${A}\n", `t.textfsm:1: invalid option "A"`},
+		{"Value A (x)\nValue A (y)\n\nStart\n  ^${A}\n", `t.textfsm:2: duplicate Value "A"`},
+		{"Value A (x)\n\nStart\n  ^${A} -> Bad.Op\n", "t.textfsm:4: badly formatted rule"},
 	} {
 		_, err := textfsm.ParseTemplate("t.textfsm", c.text)
 		if err == nil || !errors.Is(err, textfsm.ErrTemplate) || !strings.Contains(err.Error(), c.want) {

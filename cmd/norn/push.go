@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gonorn/norn/hooks"
-	"github.com/gonorn/norn/hooks/progress"
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/runner"
 	"github.com/gonorn/norn/tasks"
@@ -163,62 +161,15 @@ func pushCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	log, closeLog, err := newLogger(stderr, stderr, cfg.Logging)
+	hr, err := setupHostRun(ctx, "push", cfg, stdout, stderr, !*asJSON, func(rc *runner.Config) {
+		// The canary batches are push's own; each batch is one run.
+		rc.BatchSize, rc.MaxFailRatio = 0, 0
+	})
 	if err != nil {
 		return fail("%v", err)
 	}
-	defer closeLog()
-	inv, label, err := loadInventory(ctx, cfg, "", log, stderr)
-	if err != nil {
-		return fail("%v", err)
-	}
-
-	// The alerting and metrics hooks, as 'norn run' builds them.
-	h := cfg.Hooks
-	secret, err := h.Webhook.WebhookSecret()
-	if err != nil {
-		return fail("%v", err)
-	}
-	j := &job{o: &options{cfg: cfg, alert: alertOptions{alertmanagerURL: h.Alertmanager.URL, webhookURL: h.Webhook.URL,
-		webhookSecret: secret, slackURL: h.Slack.URL, metricsListen: h.Metrics.Listen, pushgatewayURL: h.Pushgateway.URL}},
-		stdout: stdout, stderr: stderr, info: stderr, log: log}
-	alert, err := j.startAlerting()
-	if err != nil {
-		return fail("%v", err)
-	}
-	alert.task = "push"
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		d := alert.finish(cctx)
-		d.writeText(stderr)
-		if d.err != nil {
-			fmt.Fprintf(stderr, "norn push: alerting: %v\n", d.err)
-		}
-	}()
-	mode, _ := cfg.Logging.ProgressMode()
-	if !*asJSON && mode == progress.Auto {
-		mode = progress.Off // the per-host blocks are the progress
-	}
-	var progressOut io.Writer = stderr
-	if f, ok := stderr.(*lockedWriter).w.(*os.File); ok {
-		progressOut = f
-	}
-	hooksList := []any{progress.New(progress.Config{Output: progressOut, Mode: mode})}
-	if strings.EqualFold(cfg.Logging.Level, "debug") {
-		hooksList = append(hooksList, hooks.Logging(log))
-	}
-	hooksList = append(hooksList, alert.hooks...)
-	runCfg, err := runnerConfig(cfg, inv, log, hooksList)
-	if err != nil {
-		return fail("%v", err)
-	}
-	// The canary batches are push's own; each batch is one run.
-	runCfg.BatchSize, runCfg.MaxFailRatio = 0, 0
-	r, err := runner.New(runCfg)
-	if err != nil {
-		return fail("%v", err)
-	}
+	defer hr.close(ctx, "push", stderr)
+	inv, label, r := hr.inv, hr.label, hr.runner
 	sel := r.Filter(filter)
 	hosts := sel.Hosts()
 	if len(hosts) == 0 {
