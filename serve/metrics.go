@@ -7,91 +7,30 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/gonorn/norn/tasks/backup/gitstore"
+	"github.com/gonorn/norn/hooks/metrics"
 )
 
-// StatusCollector exports every host's backup state from a status source at each scrape, so
-// each host always has its series, whether it failed, succeeded or was not part of the last
-// run:
-//
-//	norn_host_last_success_timestamp_seconds{host}   0 when never backed up
-//	norn_host_last_failure_timestamp_seconds{host}   0 when never failed
-//	norn_host_last_attempt_timestamp_seconds{host}
-//	norn_host_consecutive_failures{host}
-//	norn_host_never_backed_up{host}                  1 when the host has no good backup yet
-//	norn_host_config_bytes{host}                     size of the last good configuration
-//	norn_host_failure_info{host,error_class}         1 while the host fails, by the last failure's class
-//	norn_status_hosts                                hosts in the status store
-//	norn_status_read_errors_total                    scrapes that could not read the status
-type StatusCollector struct {
-	status func(ctx context.Context) ([]gitstore.HostStatus, error)
-
-	lastSuccess, lastFailure, lastAttempt, consecutive, never, bytes, failure, hosts *prometheus.Desc
-	readErrors                                                                       prometheus.Counter
-}
-
-// NewStatusCollector returns a collector of status's hosts, with metric names prefixed by
-// namespace (default "norn").
-func NewStatusCollector(status func(ctx context.Context) ([]gitstore.HostStatus, error), namespace string) *StatusCollector {
-	if namespace == "" {
-		namespace = "norn"
-	}
-	d := func(name, help string, labels ...string) *prometheus.Desc {
-		return prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)
-	}
-	return &StatusCollector{
-		status:      status,
-		lastSuccess: d("host_last_success_timestamp_seconds", "Unix time of the host's last good backup (0: never).", "host"),
-		lastFailure: d("host_last_failure_timestamp_seconds", "Unix time of the host's last failed backup (0: never).", "host"),
-		lastAttempt: d("host_last_attempt_timestamp_seconds", "Unix time of the host's last backup attempt.", "host"),
-		consecutive: d("host_consecutive_failures", "Runs that failed to back up the host since its last success.", "host"),
-		never:       d("host_never_backed_up", "1 when the host has no good backup yet.", "host"),
-		bytes:       d("host_config_bytes", "Size of the host's last good configuration in bytes.", "host"),
-		failure:     d("host_failure_info", "1 while the host's backup fails, labelled with the last failure's class.", "host", "error_class"),
-		hosts:       d("status_hosts", "Hosts in the status store."),
-		readErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "status_read_errors_total",
-			Help: "Scrapes that could not read the hosts' status."}),
-	}
-}
-
-// Describe implements prometheus.Collector.
-func (c *StatusCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.lastSuccess, c.lastFailure, c.lastAttempt, c.consecutive, c.never, c.bytes, c.failure, c.hosts} {
-		ch <- d
-	}
-	c.readErrors.Describe(ch)
-}
-
-// Collect implements prometheus.Collector.
-func (c *StatusCollector) Collect(ch chan<- prometheus.Metric) {
-	defer c.readErrors.Collect(ch)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	sts, err := c.status(ctx)
+// hostStates adapts Config.Status to the per-host state metrics.HostCollector exports (one home
+// for those metrics: norn_host_last_success_timestamp_seconds, norn_host_failure_info, ...).
+func (s *Server) hostStates(ctx context.Context) ([]metrics.HostState, error) {
+	sts, err := s.cfg.Status(ctx)
 	if err != nil {
-		c.readErrors.Inc()
-		ch <- prometheus.NewInvalidMetric(c.hosts, err)
-		return
+		return nil, err
 	}
-	g := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
-	g(c.hosts, float64(len(sts)))
-	for _, st := range sts {
-		g(c.lastSuccess, unixOrZero(st.LastSuccess), st.Host)
-		g(c.lastFailure, unixOrZero(st.LastFailure), st.Host)
-		g(c.lastAttempt, unixOrZero(st.LastAttempt), st.Host)
-		g(c.consecutive, float64(st.ConsecutiveFailures), st.Host)
-		never := 0.0
-		if st.LastSuccess.IsZero() {
-			never = 1
+	out := make([]metrics.HostState, len(sts))
+	for i, st := range sts {
+		hs := metrics.HostState{
+			Host: st.Host, Platform: st.Platform,
+			LastAttempt: st.LastAttempt, LastSuccess: st.LastSuccess, LastFailure: st.LastFailure,
+			FailureClass: string(st.FailureClass), ConsecutiveFailures: st.ConsecutiveFailures,
+			LastDuration: st.LastDuration, ConfigBytes: st.Bytes, ConfigLines: int64(st.Lines),
 		}
-		g(c.never, never, st.Host)
-		g(c.bytes, float64(st.Bytes), st.Host)
-		if st.ConsecutiveFailures > 0 {
-			g(c.failure, 1, st.Host, string(st.FailureClass))
+		if s.cfg.Labels != nil {
+			hs.Site, hs.Role = s.cfg.Labels(st.Host)
 		}
+		out[i] = hs
 	}
+	return out, nil
 }
 
 func unixOrZero(t time.Time) float64 {

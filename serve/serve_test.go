@@ -712,7 +712,12 @@ func TestSchedule(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	f := newFixture(t, Config{Registry: reg})
+	f := newFixture(t, Config{Registry: reg, Labels: func(host string) (string, string) {
+		if host == "a" {
+			return "ams1", "core"
+		}
+		return "", ""
+	}})
 	code, body := get(t, f.http.URL, "/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics: %d", code)
@@ -723,7 +728,8 @@ func TestMetrics(t *testing.T) {
 		`norn_host_never_backed_up{host="c"} 1`,
 		`norn_host_consecutive_failures{host="c"} 2`,
 		`norn_host_failure_info{error_class="authentication",host="c"} 1`,
-		`norn_status_hosts 3`,
+		`norn_hosts 3`,
+		`norn_host_info{host="a",platform="cisco_iosxe",role="core",site="ams1"} 1`,
 		`norn_serve_run_in_progress 0`,
 	} {
 		if !strings.Contains(body, w) {
@@ -744,7 +750,7 @@ func TestMetrics(t *testing.T) {
 	if code, _ := get(t, f.http.URL, "/metrics"); code != http.StatusOK {
 		t.Errorf("/metrics with an unreadable status: %d (the run metrics must stay up)", code)
 	}
-	if _, body := get(t, f.http.URL, "/metrics"); !strings.Contains(body, "norn_status_read_errors_total 2") {
+	if _, body := get(t, f.http.URL, "/metrics"); !strings.Contains(body, "norn_host_state_errors_total 2") {
 		t.Errorf("read errors not counted:\n%s", body)
 	}
 }

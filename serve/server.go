@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 
+	"github.com/gonorn/norn/hooks/metrics"
+
 	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
 
@@ -134,12 +136,11 @@ type Config struct {
 	// Registry receives the service's metrics (per-host state and run metrics) and is served at
 	// /metrics. Default: a new registry with the Go and process collectors.
 	Registry *prometheus.Registry
-	// HostCollector exports the per-host state from Status at each scrape. Default:
-	// NewStatusCollector(Status, Namespace). Set it to use another collector (nil disables it
-	// only when NoHostCollector is set).
-	HostCollector prometheus.Collector
-	// NoHostCollector leaves the per-host metrics out (a collector registered elsewhere
-	// exports them). Default false.
+	// Labels gives a host's site and role for the norn_host_info series (joins, routing).
+	// Default: none (empty labels).
+	Labels func(host string) (site, role string)
+	// NoHostCollector leaves the per-host metrics (metrics.HostCollector over Status) out, for
+	// a program that registers them itself. Default false.
 	NoHostCollector bool
 	// Namespace prefixes the metric names. Default "norn".
 	Namespace string
@@ -212,11 +213,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("serve: registering the run metrics: %w", err)
 	}
 	if !cfg.NoHostCollector {
-		hc := cfg.HostCollector
-		if hc == nil {
-			hc = NewStatusCollector(cfg.Status, cfg.Namespace)
-		}
-		if err := cfg.Registry.Register(hc); err != nil {
+		if err := cfg.Registry.Register(metrics.NewHostCollector(cfg.Namespace, s.hostStates)); err != nil {
 			return nil, fmt.Errorf("serve: registering the host metrics: %w", err)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
+	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/hooks/progress"
 	"github.com/gonorn/norn/redact"
 	"github.com/gonorn/norn/serve"
@@ -211,6 +212,7 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		Stale:   o.stale,
 		Token:   token,
 		Redact:  serveRedactor(o, token).String,
+		Labels:  sv.labels,
 		Logger:  log,
 	})
 	if err != nil {
@@ -293,6 +295,29 @@ type service struct {
 	statuses   []gitstore.HostStatus // as of statusTime and statusSize of the status file
 	statusTime time.Time
 	statusSize int64
+	siteRole   map[string][2]string // by host, from the inventory of the runs
+}
+
+// labels is serve.Config.Labels: a host's site and role as the last run's inventory had them.
+func (sv *service) labels(host string) (site, role string) {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	l := sv.siteRole[host]
+	return l[0], l[1]
+}
+
+// observe records the site and role of the host an event is about.
+func (sv *service) observe(_ context.Context, e *hooks.Event) {
+	if e.Host == nil {
+		return
+	}
+	l := [2]string{dataString(e.Host, "site"), dataString(e.Host, "role")}
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	if sv.siteRole == nil {
+		sv.siteRole = map[string][2]string{}
+	}
+	sv.siteRole[e.Host.Name] = l
 }
 
 // status returns the hosts' status from the store's status file (read without a lock, safe
@@ -369,7 +394,8 @@ func (sv *service) run(ctx context.Context, req serve.RunRequest) (serve.RunSumm
 	var doc bytes.Buffer
 	errTail := &tailBuffer{max: 8 << 10}
 	stderr := &lockedWriter{w: io.MultiWriter(sv.stderr, errTail)}
-	j := &job{o: &o, stdout: &lockedWriter{w: &doc}, stderr: stderr, info: stderr, progressOut: stderr}
+	j := &job{o: &o, stdout: &lockedWriter{w: &doc}, stderr: stderr, info: stderr, progressOut: stderr,
+		extraHooks: []any{hooks.TaskOKFunc(sv.observe), hooks.TaskFailedFunc(sv.observe)}}
 	code := j.run(ctx)
 	if code == exitUsage {
 		msg := errTail.lastErrorLines()

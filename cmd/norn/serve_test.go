@@ -184,6 +184,7 @@ func TestServeRunsBackups(t *testing.T) {
 		!strings.Contains(body, `norn_serve_runs_total{state="ok",trigger="api"} 1`) {
 		t.Errorf("metrics:\n%s", body)
 	}
+	mustMatch(t, "metrics", `norn_host_info\{host="`+f.names[0]+`",platform="[a-z_]+",role="[a-z]+",site="[a-z]+"\} 1`, body)
 	if code, body = s.do(t, http.MethodGet, "/"); code != http.StatusOK || !strings.Contains(body, f.names[1]) {
 		t.Errorf("index page: %d", code)
 	}
