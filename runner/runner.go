@@ -51,6 +51,7 @@ type Runner struct {
 	retry   *RetryConfig // nil: no retries
 	policy  retry.Policy // retry's
 	filter  inventory.Filter
+	only    []*inventory.Host // set by Only: the hosts, without scanning the inventory
 	failed  *failedSet
 }
 
@@ -99,6 +100,9 @@ func (r *Runner) Filter(f inventory.Filter) *Runner {
 
 // Hosts returns the hosts the runner selects, in inventory order (failed hosts included).
 func (r *Runner) Hosts() []*inventory.Host {
+	if r.only != nil {
+		return slices.Clone(r.hosts())
+	}
 	if r.filter == nil {
 		return slices.Clone(r.cfg.Inventory.Hosts())
 	}
@@ -108,6 +112,9 @@ func (r *Runner) Hosts() []*inventory.Host {
 // hosts returns the selected hosts; the slice may be the inventory's own and must not be
 // modified.
 func (r *Runner) hosts() []*inventory.Host {
+	if r.only != nil {
+		return r.onlyHosts()
+	}
 	if r.filter == nil {
 		return r.cfg.Inventory.Hosts()
 	}
@@ -393,12 +400,16 @@ func (r *Runner) executeQuiet(ctx context.Context, name string, fn tasks.Func, o
 func (r *Runner) runBatch(ctx context.Context, rs *runState, b int, batch []*inventory.Host, pos func(int) int,
 	deliver func(int, tasks.Result), notRun func(int, string, error)) {
 	seen := newBitset(len(batch))
+	remote := isRemote(r.cfg.Executor)
 	var closed atomic.Bool
 	emit := func(i int, res tasks.Result) {
 		if closed.Load() || i < 0 || i >= len(batch) || !seen.set(i) {
 			return
 		}
 		res.Host = batch[i].Name
+		if remote && res.Status != tasks.StatusNotRun && rs.chain.HasTaskEnd() {
+			rs.taskEnd(ctx, batch[i], res) // the hosts ran elsewhere: observe them here too
+		}
 		deliver(pos(i), res)
 	}
 	job := &Job{RunID: rs.run.ID, Task: rs.run.Task, DryRun: rs.run.DryRun, Batch: b, Hosts: batch, Run: rs.runHostFn}

@@ -60,7 +60,11 @@ type Executor struct {
 }
 
 // Interface guard.
-var _ runner.Executor = (*Executor)(nil)
+var _ runner.RemoteExecutor = (*Executor)(nil)
+
+// Remote reports true: hosts run on workers, and the runner calls the controller's TaskOK and
+// TaskFailed hooks for the results that come back.
+func (e *Executor) Remote() bool { return true }
 
 // New validates cfg, creates (or updates) the streams and returns the Executor.
 func New(ctx context.Context, cfg Config) (*Executor, error) {

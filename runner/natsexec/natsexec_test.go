@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"go.uber.org/goleak"
 
+	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/runner"
 	"github.com/gonorn/norn/runner/natsexec"
@@ -140,7 +141,7 @@ func startWorker(t testing.TB, nc *nats.Conn, inv *inventory.Inventory, queue, n
 	return stop
 }
 
-func controller(t testing.TB, nc *nats.Conn, inv *inventory.Inventory, mod func(*natsexec.Config)) *runner.Runner {
+func controller(t testing.TB, nc *nats.Conn, inv *inventory.Inventory, mod func(*natsexec.Config), hks ...hooks.Hook) *runner.Runner {
 	t.Helper()
 	cfg := natsexec.Config{Conn: nc, NoWorkerWait: 5 * time.Second, CancelGrace: 2 * time.Second,
 		Decode: func(_ string, raw json.RawMessage) (any, error) {
@@ -155,7 +156,7 @@ func controller(t testing.TB, nc *nats.Conn, inv *inventory.Inventory, mod func(
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := runner.New(runner.Config{Inventory: inv, Executor: ex})
+	r, err := runner.New(runner.Config{Inventory: inv, Executor: ex, Hooks: hks})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,13 +172,26 @@ func TestRegionsRouteAndEveryHostOnce(t *testing.T) {
 		nc := connect(t, s)
 		startWorker(t, nc, inv, q, "w-"+q, echoTask("w-"+q, &c, 0), nil)
 	}
-	r := controller(t, connect(t, s), inv, nil)
+	// The controller's end hooks observe every remote result (alerting, metrics, progress).
+	var okHooks, failedHooks atomic.Int64
+	r := controller(t, connect(t, s), inv, nil,
+		hooks.TaskOKFunc(func(context.Context, *hooks.Event) { okHooks.Add(1) }),
+		hooks.TaskFailedFunc(func(_ context.Context, e *hooks.Event) {
+			failedHooks.Add(1)
+			if e.Result == nil || e.Result.Host != "h00007" || tasks.Classify(e.Result.Err) != tasks.ClassTask {
+				t.Errorf("TaskFailed event %+v", e.Result)
+			}
+		}),
+	)
 	res, err := r.Run(context.Background(), "echo", func(context.Context, *tasks.Task) (tasks.Result, error) {
 		t.Error("the controller must not run the task itself")
 		return tasks.Result{}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if okHooks.Load() != 299 || failedHooks.Load() != 1 {
+		t.Errorf("controller hooks saw %d ok and %d failed; want 299 and 1", okHooks.Load(), failedHooks.Load())
 	}
 	if res.Len() != 300 || len(res.OK()) != 299 || len(res.Failed()) != 1 {
 		t.Fatalf("results: %d hosts, %d ok, %d failed; want 300, 299, 1", res.Len(), len(res.OK()), len(res.Failed()))

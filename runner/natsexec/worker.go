@@ -334,7 +334,7 @@ func (w *Worker) runGroup(parent, pubCtx context.Context, items []item, slots ch
 	}()
 	defer close(hbDone)
 
-	r := w.cfg.Runner.Filter(inventory.Names(hostNames(hosts)...))
+	r := w.cfg.Runner.Only(hosts...)
 	for res := range r.Stream(ctx, wm.Task, w.cfg.Tasks[wm.Task], runner.DryRun(wm.DryRun), runner.OnFailed(true)) {
 		it := byHost[res.Host]
 		if it == nil {
@@ -357,14 +357,6 @@ func (w *Worker) runGroup(parent, pubCtx context.Context, items []item, slots ch
 			<-slots
 		}
 	}
-}
-
-func hostNames(hosts []*inventory.Host) []string {
-	out := make([]string, len(hosts))
-	for i, h := range hosts {
-		out[i] = h.Name
-	}
-	return out
 }
 
 // heartbeat keeps the running hosts' messages from being redelivered and tells the controller
