@@ -476,7 +476,10 @@ func (f *fixture) served(t *testing.T) (string, func() error) {
 		})
 		return serveErr
 	}
-	t.Cleanup(func() { _ = stop() })
+	t.Cleanup(func() {
+		_ = stop()
+		http.DefaultClient.CloseIdleConnections() // no client goroutine left for goleak
+	})
 	return "http://" + l.Addr().String(), stop
 }
 

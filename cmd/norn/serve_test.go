@@ -55,7 +55,10 @@ func (f *fixture) serve(t *testing.T, args ...string) *served {
 		cancel()
 		t.Fatalf("norn serve exited with %d before serving:\n%s", code, s.errText())
 	}
-	t.Cleanup(func() { s.stop(t) })
+	t.Cleanup(func() {
+		s.stop(t)
+		http.DefaultClient.CloseIdleConnections() // no client goroutine left for goleak
+	})
 	return s
 }
 
