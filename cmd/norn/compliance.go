@@ -52,7 +52,7 @@ func complianceCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	rulesFile := fs.String("rules", "", "compliance rules `file` (YAML); required")
 	out := fs.String("out", "backup-out", "backup repository `dir`ectory (norn backup's -out)")
 	rev := fs.String("rev", "", "git `revision` of the repository to check (HEAD, a commit, HEAD~7); default: the work tree's configs/, what the last backup wrote")
-	invDir := fs.String("inventory", "", "Nornir SimpleInventory `dir`ectory: platforms, groups and -filter from it (hosts it does not list are not checked)")
+	invDir := fs.String("inventory", "", "Nornir SimpleInventory `dir`ectory: platforms, groups and -filter from it (stored hosts it does not list are not checked; hosts it lists without a stored configuration are reported)")
 	filterExpr := fs.String("filter", "", "host filter `expr`ession, e.g. 'platform in [eos, junos]' or 'site=ams1' (with -inventory)")
 	format := fs.String("format", "text", "report on stdout: text, json or junit")
 	all := fs.Bool("all", false, "text report: list passed and skipped rules too")
@@ -148,6 +148,22 @@ func complianceCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return exitFailed
 		}
 		return exitUsage
+	}
+	if *invDir != "" {
+		// A selected host without a stored configuration is a gap in the audit: report it.
+		seen := map[string]bool{}
+		for _, r := range rep.Results {
+			seen[r.Host] = true
+		}
+		for _, e := range rep.Errors {
+			seen[e.Host] = true
+		}
+		for _, h := range inv.Hosts() {
+			if !seen[h.Name] && (filter == nil || filter(h)) {
+				rep.Errors = append(rep.Errors, compliance.HostError{Host: h.Name, Err: "no stored configuration in " + *out})
+			}
+		}
+		rep.Sort()
 	}
 	if len(rep.Results) == 0 && len(rep.Errors) == 0 {
 		return bad("no stored configuration selected in %s (-filter %q)", *out, *filterExpr)

@@ -96,6 +96,19 @@ func TestComplianceCommand(t *testing.T) {
 		t.Errorf("-fail-on critical: exit %d", code)
 	}
 
+	// With an inventory: its platforms and groups; a host it lists without a stored
+	// configuration is reported; a stored host it does not list is not checked.
+	inv := t.TempDir()
+	writeFiles(t, inv, map[string]string{
+		"hosts.yaml":  "r1: {platform: ios, groups: [core]}\nr2: {platform: ios}\nnew1: {platform: eos}\n",
+		"groups.yaml": "core: {}\n",
+	})
+	code, stdout, stderr = runCompliance(t, "-rules", rules, "-out", out, "-inventory", inv, "-filter", "name in [r1, new1]")
+	if code != exitFailed || !strings.Contains(stdout, "ERROR new1: no stored configuration in "+out) || strings.Contains(stdout, "r2") ||
+		!strings.Contains(stdout, "  compliant      1\n") || !strings.Contains(stderr, "1 stored configurations of hosts not in -inventory") {
+		t.Errorf("inventory: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+
 	// JSON on stdout and JUnit to a file.
 	junit := filepath.Join(t.TempDir(), "c.xml")
 	code, stdout, _ = runCompliance(t, "-rules", rules, "-out", out, "-format", "json", "-junit", junit)
