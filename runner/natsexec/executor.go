@@ -46,6 +46,12 @@ type Config struct {
 	// task's Info). Default nil: the value stays a json.RawMessage.
 	Decode func(task string, raw json.RawMessage) (any, error)
 
+	// Finish completes each result on the controller before the runner sees it (its hooks
+	// included): for example the backup's Storer writes a fetched configuration into the
+	// controller's repository and turns the result into the backup's. It is called from one
+	// goroutine per batch. Default nil: results as decoded.
+	Finish func(h *inventory.Host, job *runner.Job, r tasks.Result) tasks.Result
+
 	// Logger receives the executor's messages (a queue given up, a purge that failed).
 	// Default: discard.
 	Logger zerolog.Logger
@@ -243,7 +249,11 @@ func (e *Executor) Execute(ctx context.Context, job *runner.Job, emit func(i int
 		hosts[i].done = true
 		activity[hosts[i].queue] = time.Now()
 		left--
-		emit(i, decodeResult(rm, job.Task, e.cfg.Decode))
+		res := decodeResult(rm, job.Task, e.cfg.Decode)
+		if e.cfg.Finish != nil {
+			res = e.cfg.Finish(job.Hosts[i], job, res)
+		}
+		emit(i, res)
 	}
 	onStarted := func(m *nats.Msg) {
 		var s startedMsg

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rs/zerolog"
+
 	"github.com/gonorn/norn/connection"
 	"github.com/gonorn/norn/tasks"
 	"github.com/gonorn/norn/tasks/backup/gitstore"
@@ -90,6 +92,15 @@ func New(cfg Config) (tasks.Func, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("backup: Config.Store is required")
 	}
+	b, err := newTask(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return b.run, nil
+}
+
+// newTask validates cfg (its Store may be nil) and returns the task.
+func newTask(cfg Config) (*task, error) {
 	if cfg.Profiles == nil {
 		cfg.Profiles = DefaultProfiles()
 	}
@@ -113,7 +124,7 @@ func New(cfg Config) (tasks.Func, error) {
 	if cfg.Fetch == nil {
 		b.cfg.Fetch = b.fetchViaConnection
 	}
-	return b.run, nil
+	return b, nil
 }
 
 // fetchViaConnection is the default FetchFunc.
@@ -166,6 +177,15 @@ func (b *task) fail(host, platform string, prof *Profile, lits []string, err err
 
 // run backs up one host.
 func (b *task) run(ctx context.Context, t *tasks.Task) (tasks.Result, error) {
+	f, prof, lits, err := b.fetchStage(ctx, t)
+	if err != nil {
+		return tasks.Result{}, err
+	}
+	return b.storeStage(t.Host.Name, t.DryRun, t.Logger, f, prof, lits)
+}
+
+// fetchStage fetches, cleans, redacts and checks a host's configuration.
+func (b *task) fetchStage(ctx context.Context, t *tasks.Task) (Fetched, *Profile, []string, error) {
 	host := t.Host.Name
 	platform := t.Host.Platform()
 	lits := b.literals(t.Host)
@@ -173,7 +193,7 @@ func (b *task) run(ctx context.Context, t *tasks.Task) (tasks.Result, error) {
 	if !ok {
 		err := fmt.Errorf("host %s: no backup profile for platform %q (known: %s)", host, platform,
 			strings.Join(b.cfg.Profiles.Platforms(), ", "))
-		return tasks.Result{}, b.fail(host, platform, nil, lits, tasks.Permanent(tasks.WithClass(tasks.ClassConfig, err)))
+		return Fetched{}, nil, lits, b.fail(host, platform, nil, lits, tasks.Permanent(tasks.WithClass(tasks.ClassConfig, err)))
 	}
 	platform = prof.Platform
 
@@ -182,32 +202,39 @@ func (b *task) run(ctx context.Context, t *tasks.Task) (tasks.Result, error) {
 		if !strings.Contains(err.Error(), host) {
 			err = fmt.Errorf("host %s: get configuration: %w", host, err)
 		}
-		return tasks.Result{}, b.fail(host, platform, prof, lits, err)
+		return Fetched{}, prof, lits, b.fail(host, platform, prof, lits, err)
 	}
 	text := prof.Redact(prof.Clean(raw), b.cfg.Redact, lits...)
 	if err := prof.Check(raw, text); err != nil {
 		var ie *IncompleteError
 		if errors.As(err, &ie) {
 			ie.Host = host
-			_, had := b.store.Stat(host)
-			ie.NoLastGood = !had
+			if b.store != nil {
+				_, had := b.store.Stat(host)
+				ie.NoLastGood = !had
+			}
 		}
-		return tasks.Result{}, b.fail(host, platform, prof, lits, tasks.WithClass(ClassIncomplete, err))
+		return Fetched{}, prof, lits, b.fail(host, platform, prof, lits, tasks.WithClass(ClassIncomplete, err))
 	}
-	raw = ""
-	data := []byte(text)
+	return Fetched{Platform: platform, Config: text}, prof, lits, nil
+}
 
+// storeStage compares a fetched configuration with the stored one and stores it when it
+// changed (not in a dry run).
+func (b *task) storeStage(host string, dryRun bool, log zerolog.Logger, f Fetched, prof *Profile, lits []string) (tasks.Result, error) {
+	platform, text := f.Platform, f.Config
+	data := []byte(text)
 	old, exists := b.store.Stat(host)
 	info := Info{Platform: platform, Path: b.store.Path(host), SHA: gitstore.BlobID(data), Bytes: int64(len(data)),
-		Lines: lineCount(text), New: !exists, DryRun: t.DryRun}
+		Lines: lineCount(text), New: !exists, DryRun: dryRun}
 	if exists && old.SHA == info.SHA {
-		if !t.DryRun {
+		if !dryRun {
 			// Rewrites the work-tree file only if it went missing.
 			if _, _, err := b.store.Put(host, data); err != nil {
 				return tasks.Result{}, b.fail(host, platform, prof, lits, tasks.WithClass(ClassStore, err))
 			}
 		}
-		t.Logger.Debug().Str("sha", info.SHA).Msg("configuration unchanged")
+		log.Debug().Str("sha", info.SHA).Msg("configuration unchanged")
 		return tasks.Result{Value: info}, nil
 	}
 
@@ -229,13 +256,13 @@ func (b *task) run(ctx context.Context, t *tasks.Task) (tasks.Result, error) {
 	} else {
 		info.Added = info.Lines
 	}
-	if !t.DryRun {
+	if !dryRun {
 		if _, _, err := b.store.Put(host, data); err != nil {
 			return tasks.Result{}, b.fail(host, platform, prof, lits, tasks.WithClass(ClassStore, err))
 		}
 	}
-	t.Logger.Debug().Bool("new", info.New).Int("added", info.Added).Int("removed", info.Removed).
-		Bool("dry_run", t.DryRun).Msg("configuration changed")
+	log.Debug().Bool("new", info.New).Int("added", info.Added).Int("removed", info.Removed).
+		Bool("dry_run", dryRun).Msg("configuration changed")
 	return tasks.Result{Value: info, Changed: true, Diff: diff.Text}, nil
 }
 
