@@ -122,7 +122,7 @@ func (r RunnerConfig) Apply(cfg *runner.Config) {
 		}
 	}
 	if r.Breaker {
-		cfg.Breaker = &runner.BreakerConfig{} // authentication failures, run-wide
+		cfg.Breaker = &runner.BreakerConfig{} // authentication failure ratio, per site
 	}
 }
 
@@ -286,6 +286,14 @@ func (w WebhookConfig) WebhookSecret() (string, error) {
 	return w.Secret, nil
 }
 
+// WebhookURL returns the incoming-webhook URL: from URLFile when set, else URL.
+func (s SlackConfig) WebhookURL() (string, error) {
+	if s.URLFile != "" {
+		return readSecretFile("hooks.slack.url_file", s.URLFile)
+	}
+	return s.URL, nil
+}
+
 // Hooks are the started alerting and metrics hooks.
 type Hooks struct {
 	// List holds the hooks for runner.Config.Hooks.
@@ -334,8 +342,12 @@ func (h HooksConfig) Start(log zerolog.Logger) (*Hooks, error) {
 		}
 		hs.add(w, w.Close)
 	}
-	if h.Slack.URL != "" {
-		s, err := webhook.New(webhook.Config{URL: h.Slack.URL, Format: webhook.FormatSlack, Logger: log})
+	slackURL, err := h.Slack.WebhookURL()
+	if err != nil {
+		return fail("hooks.slack", err)
+	}
+	if slackURL != "" {
+		s, err := webhook.New(webhook.Config{URL: slackURL, Format: webhook.FormatSlack, Logger: log})
 		if err != nil {
 			return fail("hooks.slack", err)
 		}

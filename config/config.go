@@ -92,7 +92,7 @@ type RunnerConfig struct {
 	RetryTimeouts bool
 	// RetryWait is the wait before the first retry (it doubles, with jitter). Default 500ms.
 	RetryWait time.Duration
-	// Breaker stops logging in after consecutive authentication failures. Default true.
+	// Breaker stops logging in at a site once most of its recent logins failed authentication. Default true.
 	Breaker bool
 	// LoginRate caps new logins per second (0: no cap). Default 0.
 	LoginRate float64
@@ -156,6 +156,8 @@ type SlackConfig struct {
 	// URL is the incoming-webhook URL (it holds a secret: it is masked when printed).
 	// Default "": off.
 	URL string
+	// URLFile is a file holding URL, to keep it out of norn.yaml; it wins over URL.
+	URLFile string
 }
 
 // MetricsConfig serves Prometheus metrics (key hooks.metrics).

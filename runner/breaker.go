@@ -298,7 +298,11 @@ type BreakerOpening struct {
 
 // Report returns what every breaker that opened or held a host back decided, sorted by name.
 // Breakers that never did anything are left out: an empty report means no host was stopped.
+// A nil Breaker (a runner without Config.Breaker) reports nothing.
 func (b *Breaker) Report() []BreakerReport {
+	if b == nil {
+		return nil
+	}
 	var out []BreakerReport
 	for _, r := range b.all() {
 		if len(r.Openings) > 0 || r.HeldBack > 0 || r.FailedFast > 0 {

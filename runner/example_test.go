@@ -21,9 +21,10 @@ func hostsNamed(names ...string) *inventory.Inventory {
 }
 
 // The order of hooks and middleware around one host's task, pinned: TaskStart hooks in
-// registration order, then the middleware (breaker, retry, timeout, then Config.Middleware,
-// first outermost) around each attempt, TaskRetry hooks between attempts, then TaskOK (or
-// TaskFailed) hooks; RunStart and RunEnd around the whole run.
+// registration order, then the runner's attempt loop (breaker admission, then each attempt:
+// Config.Middleware, first outermost, and the task under the attempt's Timeout; the runner's
+// TaskRetry hooks between attempts), then TaskOK (or TaskFailed) hooks; RunStart and RunEnd
+// around the whole run.
 func Example_order() {
 	say := func(format string, args ...any) { fmt.Printf(format+"\n", args...) }
 	trace := func(name string) runner.Middleware {
@@ -58,7 +59,7 @@ func Example_order() {
 		panic(err)
 	}
 	_, err = r.Run(context.Background(), "backup", func(ctx context.Context, t *tasks.Task) (tasks.Result, error) {
-		_, deadline := ctx.Deadline() // set by the Timeout middleware, per attempt
+		_, deadline := ctx.Deadline() // Config.Timeout, per attempt
 		say("    task attempt %d (deadline %v)", t.Attempt, deadline)
 		if t.Attempt == 1 {
 			return tasks.Result{}, errors.New("connection reset")

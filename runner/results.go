@@ -16,10 +16,16 @@ import (
 )
 
 // Results are the outcomes of one run, one per selected host, in inventory order.
+//
+// A run's identity and its outcome counts live in package hooks (hooks.Run, hooks.Summary), the
+// vocabulary shared by the runner, every hook and the caller; Results holds the very values the
+// run's events carried (Run) and its RunEnd hooks received (Summary), not a copy of its own.
+// What the circuit breakers decided is the runner's: Runner.Breaker().Report().
 type Results struct {
-	// Run describes the run (id, task, hosts, dry-run, start).
+	// Run describes the run (id, task, hosts, dry-run, start): the value behind every event's
+	// Run pointer.
 	Run hooks.Run
-	// Summary counts the outcomes and holds the run's duration.
+	// Summary counts the outcomes and holds the run's duration, as the RunEnd hooks got it.
 	Summary hooks.Summary
 
 	hosts []tasks.Result

@@ -191,7 +191,7 @@ func (r *Runner) Run(ctx context.Context, name string, fn tasks.Func, opts ...Ru
 	}
 	res := &Results{hosts: make([]tasks.Result, len(hosts))}
 	run := r.execute(ctx, name, fn, r.options(opts), hosts, func(i int, x tasks.Result) { res.hosts[i] = x })
-	res.Run, res.Summary = *run.run, run.summary()
+	res.Run, res.Summary = *run.run, run.final // the values the run's events and RunEnd hooks got
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("runner: run %q stopped: %w", name, context.Cause(ctx))
 	}
@@ -272,6 +272,7 @@ type runState struct {
 	runHostFn  func(context.Context, *inventory.Host) tasks.Result
 
 	ok, failedN, notRun, changed atomic.Int64
+	final                        hooks.Summary // set once every host is accounted for
 }
 
 func (rs *runState) summary() hooks.Summary {
@@ -392,7 +393,8 @@ func (r *Runner) executeQuiet(ctx context.Context, name string, fn tasks.Func, o
 
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(parent), r.cfg.FlushTimeout)
 	defer cancel()
-	rs.chain.RunEnd(fctx, &hooks.RunEvent{Run: rs.run, Summary: rs.summary(), Time: time.Now()})
+	rs.final = rs.summary()
+	rs.chain.RunEnd(fctx, &hooks.RunEvent{Run: rs.run, Summary: rs.final, Time: time.Now()})
 	return rs
 }
 
