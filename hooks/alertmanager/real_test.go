@@ -326,18 +326,18 @@ func TestRealAlertmanagerAcrossRuns(t *testing.T) {
 }
 
 // inhibitRule is the README's rule: a breaker_open alert whose breaker opened on authentication
-// failures is hidden while an authentication alert of the same task fires.
+// failures is hidden while an authentication alert of the same task and site fires.
 const inhibitRule = `inhibit_rules:
   - source_matchers: [alertname="NornBackupFailed", error_class="authentication"]
     target_matchers: [alertname="NornBackupFailed", error_class="breaker_open", breaker_cause="authentication"]
-    equal: [task]
+    equal: [task, site]
 `
 
 // TestRealAlertmanagerInhibitsBreakerOpen: with the README's inhibit rule, the hosts a breaker
 // skipped after authentication failures are suppressed under the authentication alert.
 func TestRealAlertmanagerInhibitsBreakerOpen(t *testing.T) {
 	base, _ := startAlertmanagerWith(t, "5m", inhibitRule)
-	h := newHook(t, Config{URL: base, AlertName: "NornBackupFailed"})
+	h := newHook(t, Config{URL: base, AlertName: "NornBackupFailed", DataLabels: []string{"site"}})
 	hs := fleet(3)
 	ctx := context.Background()
 	authErr := fmt.Errorf("login: %w", connection.ErrAuthentication)
