@@ -245,7 +245,7 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 // serveRedactor masks, in the run errors the service shows, the secrets it knows besides those
 // the backup job already masks: its own token, the NetBox token and the webhook secret.
 func serveRedactor(o *options, token string) *redact.Redactor {
-	secrets := []string{token, os.Getenv("NB_TOKEN"), os.Getenv("NETBOX_TOKEN"), o.alert.webhookSecret, os.Getenv(webhookSecretEnv)}
+	secrets := []string{token, o.cfg.Inventory.NetBox.Token, os.Getenv("NB_TOKEN"), os.Getenv("NETBOX_TOKEN"), o.alert.webhookSecret, os.Getenv(webhookSecretEnv)}
 	if tf := o.cfg.Inventory.NetBox.TokenFile; tf != "" {
 		if b, err := os.ReadFile(tf); err == nil {
 			secrets = append(secrets, strings.TrimSpace(string(b)))
