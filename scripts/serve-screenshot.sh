@@ -66,7 +66,7 @@ HPORT=$(awk -v h="$HOST:" '$0==h{f=1} f&&/port:/{print $2; exit}' "$WORK/inv/hos
 echo "== changing $HOST's configuration over SSH, then backing it up on demand"
 printf 'configure terminal\nsnmp-server location screenshot-rack-7\nsnmp-server contact noc@example.net\nend\nexit\n' |
   ssh -T -i "$WORK/key" -p "$HPORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR admin@127.0.0.1 >/dev/null 2>&1 || true # the device may close first on "exit"; the diff check below tells
-curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"host\": \"$HOST\"}" "$BASE/api/v1/run" >"$OUT/api-run-post.json"
+curl -fsS -X POST -d "{\"host\": \"$HOST\"}" "$BASE/api/v1/run" >"$OUT/api-run-post.json"
 code=$(curl -s -o "$OUT/api-run-conflict.json" -w '%{http_code}' -X POST "$BASE/api/v1/run")
 echo "   second POST while running: HTTP $code (want 409, or 202 if the first already ended)"
 wait_idle

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -301,6 +302,34 @@ type runBody struct {
 	Host string `json:"host"`
 }
 
+// parseRunBody reads a run request's body: JSON, or a form ("host=x") when sent as one (curl -d
+// without a Content-Type sends a JSON body as a form: it is read as JSON).
+func parseRunBody(contentType, body string) (runBody, error) {
+	var b runBody
+	if mt, _, _ := mime.ParseMediaType(contentType); mt == "application/x-www-form-urlencoded" && !strings.HasPrefix(body, "{") {
+		v, err := url.ParseQuery(body)
+		if err != nil {
+			return b, err
+		}
+		for k := range v {
+			if k != "host" {
+				return b, fmt.Errorf("unknown field %q", k)
+			}
+		}
+		b.Host = v.Get("host")
+		return b, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return b, err
+	}
+	if dec.More() {
+		return b, errors.New("more than one JSON value")
+	}
+	return b, nil
+}
+
 // maxBody bounds request bodies.
 const maxBody = 4 << 10
 
@@ -314,15 +343,9 @@ func (s *Server) apiStart(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body: %v", err))
 		return
 	}
-	if len(strings.TrimSpace(string(raw))) > 0 {
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "" && mt != "application/json" {
-			writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: want application/json", mt))
-			return
-		}
-		var b runBody
-		dec := json.NewDecoder(strings.NewReader(string(raw)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&b); err != nil {
+	if body := strings.TrimSpace(string(raw)); body != "" {
+		b, err := parseRunBody(r.Header.Get("Content-Type"), body)
+		if err != nil {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("request body: %v (want {\"host\": \"name\"} or nothing)", err))
 			return
 		}

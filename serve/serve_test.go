@@ -549,12 +549,31 @@ func TestRunOnDemandOneAtATime(t *testing.T) {
 		{"", "application/json", `{"hots": "a"}`, 400},
 		{"", "application/json", `[`, 400},
 		{"?host=a", "application/json", `{"host": "b"}`, 400},
-		{"", "text/plain", `host=a`, 415},
+		{"", "text/plain", `host=a`, 400},
+		{"", "application/x-www-form-urlencoded", `host=a&x=1`, 400},
+		{"", "application/json", `{"host": "a"} {}`, 400},
 		{"", "application/json", strings.Repeat(" ", maxBody+1), 413},
 	} {
 		code, body := post(t, base+"/api/v1/run"+tc.q, tc.ct, tc.body)
 		if code != tc.code || !strings.Contains(body, `"error"`) {
 			t.Errorf("POST /api/v1/run%s %q: %d %s, want %d", tc.q, tc.body, code, body, tc.code)
+		}
+	}
+
+	// curl -d '{"host": "a"}' sends the JSON as a form; a form body works too.
+	for _, tc := range []struct{ ct, body string }{
+		{"application/x-www-form-urlencoded", `{"host": "a"}`},
+		{"application/x-www-form-urlencoded", `host=a`},
+	} {
+		code, body := post(t, base+"/api/v1/run", tc.ct, tc.body)
+		if code != http.StatusAccepted {
+			t.Fatalf("POST %s %q: %d %s", tc.ct, tc.body, code, body)
+		}
+		if req := <-started; req.Host != "a" {
+			t.Errorf("POST %s %q: run request %+v", tc.ct, tc.body, req)
+		}
+		if err := f.srv.Wait(context.Background()); err != nil {
+			t.Fatal(err)
 		}
 	}
 
@@ -571,7 +590,7 @@ func TestRunOnDemandOneAtATime(t *testing.T) {
 	}
 	_, body = get(t, base, "/api/v1/runs")
 	runs := decode[[]RunInfo](t, body)
-	if len(runs) != 2 || runs[0].Host != "b" || runs[1].Host != "a" {
+	if len(runs) != 4 || runs[0].Host != "b" || runs[3].Host != "a" {
 		t.Errorf("runs = %+v", runs)
 	}
 	if err := stop(); err != nil {
