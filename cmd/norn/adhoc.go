@@ -4,15 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gonorn/norn/connection"
-	"github.com/gonorn/norn/hooks"
-	"github.com/gonorn/norn/hooks/progress"
-	"github.com/gonorn/norn/runner"
 	"github.com/gonorn/norn/tasks"
 	"github.com/gonorn/norn/textfsm"
 )
@@ -66,62 +61,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	log, closeLog, err := newLogger(stderr, stderr, cfg.Logging)
+	hr, err := setupHostRun(ctx, "run", cfg, stdout, stderr, !*asJSON, nil)
 	if err != nil {
 		return fail("%v", err)
 	}
-	defer closeLog()
-	inv, label, err := loadInventory(ctx, cfg, "", log, stderr)
-	if err != nil {
-		return fail("%v", err)
-	}
-
-	// The alerting and metrics hooks, as the backup job builds them.
-	h := cfg.Hooks
-	secret, err := h.Webhook.WebhookSecret()
-	if err != nil {
-		return fail("%v", err)
-	}
-	j := &job{o: &options{cfg: cfg, alert: alertOptions{alertmanagerURL: h.Alertmanager.URL, webhookURL: h.Webhook.URL,
-		webhookSecret: secret, slackURL: h.Slack.URL, metricsListen: h.Metrics.Listen, pushgatewayURL: h.Pushgateway.URL}},
-		stdout: stdout, stderr: stderr, info: stderr, log: log}
-	alert, err := j.startAlerting()
-	if err != nil {
-		return fail("%v", err)
-	}
-	alert.task = "run"
-	defer func() {
-		// Push the metrics, flush the alerts (within a bound) and say what was not delivered.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		d := alert.finish(cctx)
-		d.writeText(stderr)
-		if d.err != nil {
-			fmt.Fprintf(stderr, "norn run: alerting: %v\n", d.err)
-		}
-	}()
-	mode, _ := cfg.Logging.ProgressMode()
-	if !*asJSON && mode == progress.Auto {
-		mode = progress.Off // the per-host output is the progress
-	}
-	var progressOut io.Writer = stderr
-	if f, ok := stderr.(*lockedWriter).w.(*os.File); ok {
-		progressOut = f
-	}
-	hooksList := []any{progress.New(progress.Config{Output: progressOut, Mode: mode})}
-	if strings.EqualFold(cfg.Logging.Level, "debug") {
-		hooksList = append(hooksList, hooks.Logging(log))
-	}
-	hooksList = append(hooksList, alert.hooks...)
-	rcfg, err := runnerConfig(cfg, inv, log, hooksList)
-	if err != nil {
-		return fail("%v", err)
-	}
-	r, err := runner.New(rcfg)
-	if err != nil {
-		return fail("%v", err)
-	}
-	sel := r.Filter(filter)
+	defer hr.close(ctx, "run", stderr)
+	inv, label := hr.inv, hr.label
+	sel := hr.runner.Filter(filter)
 	hosts := sel.Hosts()
 	if len(hosts) == 0 {
 		return fail("-filter %q selects none of the %d hosts of %s", c.filter, inv.Len(), label)

@@ -311,13 +311,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o.out, o.stale = cfg.Backup.Out, cfg.Backup.Stale
 	o.redact, _ = backup.ParseRedactLevel(cfg.Backup.Redact) // validated by load
 	o.progress, _ = cfg.Logging.ProgressMode()
-	h := cfg.Hooks
-	secret, err := h.Webhook.WebhookSecret()
-	if err != nil {
+	if o.alert, err = alertOptionsFrom(cfg); err != nil {
 		return nil, c.bad("%v", err)
 	}
-	o.alert = alertOptions{alertmanagerURL: h.Alertmanager.URL, webhookURL: h.Webhook.URL, webhookSecret: secret,
-		slackURL: h.Slack.URL, metricsListen: h.Metrics.Listen, pushgatewayURL: h.Pushgateway.URL}
 	if o.simulated() {
 		if o.fleet < 1 {
 			return nil, c.bad("-fleet %d: want at least 1 device", o.fleet)
@@ -351,4 +347,20 @@ func parsePlatforms(s string) ([]devsim.Platform, error) {
 // simulated reports whether the run backs up the embedded simulated fleet.
 func (o *options) simulated() bool {
 	return o.inventory == "" && o.netboxURL == "" && (o.cfg == nil || !o.cfg.Inventory.Configured())
+}
+
+// alertOptionsFrom returns the alerting hooks' settings (hooks.*), with the secrets read from
+// their files (hooks.webhook.secret_file, hooks.slack.url_file).
+func alertOptionsFrom(cfg *config.Config) (alertOptions, error) {
+	h := cfg.Hooks
+	secret, err := h.Webhook.WebhookSecret()
+	if err != nil {
+		return alertOptions{}, err
+	}
+	slack, err := h.Slack.WebhookURL()
+	if err != nil {
+		return alertOptions{}, err
+	}
+	return alertOptions{alertmanagerURL: h.Alertmanager.URL, webhookURL: h.Webhook.URL, webhookSecret: secret,
+		slackURL: slack, metricsListen: h.Metrics.Listen, pushgatewayURL: h.Pushgateway.URL}, nil
 }

@@ -19,8 +19,7 @@ import (
 
 // hostRun is what a subcommand that runs a task over the selected hosts sets up from its
 // settings: the logger, the inventory, the alerting and metrics hooks (as the backup job builds
-// them), a progress display and the runner. 'norn push' uses it; 'norn run' builds the same
-// steps inline.
+// them), a progress display and the runner. 'norn push' and 'norn run' use it.
 type hostRun struct {
 	log      zerolog.Logger
 	inv      *inventory.Inventory
@@ -46,14 +45,11 @@ func setupHostRun(ctx context.Context, name string, cfg *config.Config, stdout, 
 	if hr.inv, hr.label, err = loadInventory(ctx, cfg, "", log, stderr); err != nil {
 		return fail(err)
 	}
-	h := cfg.Hooks
-	secret, err := h.Webhook.WebhookSecret()
+	alert, err := alertOptionsFrom(cfg)
 	if err != nil {
 		return fail(err)
 	}
-	j := &job{o: &options{cfg: cfg, alert: alertOptions{alertmanagerURL: h.Alertmanager.URL, webhookURL: h.Webhook.URL,
-		webhookSecret: secret, slackURL: h.Slack.URL, metricsListen: h.Metrics.Listen, pushgatewayURL: h.Pushgateway.URL}},
-		stdout: stdout, stderr: stderr, info: stderr, log: log}
+	j := &job{o: &options{cfg: cfg, alert: alert}, stdout: stdout, stderr: stderr, info: stderr, log: log}
 	if hr.alert, err = j.startAlerting(); err != nil {
 		return fail(err)
 	}
