@@ -166,11 +166,16 @@ func ByGroup(groups ...string) func(*inventory.Host) string {
 // and the defaults, Host.Get), named "<key>=<value>", e.g. ByData("site") gives "site=ams1".
 // Hosts without the key share the breaker "<key>=".
 func ByData(key string) func(*inventory.Host) string {
+	prefix := key + "="
 	return func(h *inventory.Host) string {
-		if v, ok := h.Get(key); ok && v != nil {
-			return key + "=" + fmt.Sprint(v)
+		v, ok := h.Get(key)
+		if !ok || v == nil {
+			return prefix
 		}
-		return key + "="
+		if s, ok := v.(string); ok {
+			return prefix + s
+		}
+		return prefix + fmt.Sprint(v)
 	}
 }
 
@@ -180,7 +185,7 @@ func ByData(key string) func(*inventory.Host) string {
 // reports its state changes to the run's Breaker hooks and logger.
 type Breaker struct {
 	cfg BreakerConfig
-	mu  sync.Mutex
+	mu  sync.RWMutex
 	m   map[string]*breaker
 }
 
@@ -223,20 +228,26 @@ func newBreaker(cfg BreakerConfig) (*Breaker, error) {
 }
 
 func (b *Breaker) get(key string) *breaker {
+	b.mu.RLock()
+	br := b.m[key]
+	b.mu.RUnlock()
+	if br != nil {
+		return br
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if br := b.m[key]; br != nil {
 		return br
 	}
-	br := &breaker{name: key, cfg: &b.cfg, state: stateClosed, ring: make([]login, b.cfg.Window), changed: make(chan struct{})}
+	br = &breaker{name: key, cfg: &b.cfg, state: stateClosed, ring: make([]login, b.cfg.Window), changed: make(chan struct{})}
 	br.rep.Name = key
 	b.m[key] = br
 	return br
 }
 
 func (b *Breaker) lookup(key string) *breaker {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	return b.m[key]
 }
 
@@ -314,12 +325,12 @@ func (b *Breaker) Report() []BreakerReport {
 
 // all returns a copy of every breaker's report, sorted by name.
 func (b *Breaker) all() []BreakerReport {
-	b.mu.Lock()
+	b.mu.RLock()
 	brs := make([]*breaker, 0, len(b.m))
 	for _, br := range b.m {
 		brs = append(brs, br)
 	}
-	b.mu.Unlock()
+	b.mu.RUnlock()
 	out := make([]BreakerReport, 0, len(brs))
 	now := time.Now()
 	for _, br := range brs {
@@ -374,6 +385,17 @@ func (b *Breaker) admit(ctx context.Context, h *inventory.Host, rs *runState) (t
 		return ticket{}, nil
 	}
 	br := b.get(key)
+	br.mu.Lock()
+	if br.state == stateClosed { // the common case, kept cheap
+		br.mu.Unlock()
+		return ticket{br: br}, nil
+	}
+	br.mu.Unlock()
+	return b.wait(ctx, h, br, rs)
+}
+
+// wait is admit's slow path: the breaker is (or was just) open or half-open.
+func (b *Breaker) wait(ctx context.Context, h *inventory.Host, br *breaker, rs *runState) (ticket, error) {
 	var evs []hooks.BreakerEvent
 	defer func() { rs.breakerEvents(ctx, evs) }()
 	br.mu.Lock()
@@ -453,9 +475,15 @@ func (b *Breaker) record(ctx context.Context, rs *runState, tk ticket, host stri
 	if br == nil {
 		return
 	}
+	counted := err != nil && slices.Contains(b.cfg.Classes, tasks.Classify(err))
 	var evs []hooks.BreakerEvent
 	br.mu.Lock()
-	counted := err != nil && slices.Contains(b.cfg.Classes, tasks.Classify(err))
+	if err == nil && br.state == stateClosed && !tk.probe { // the common case, kept cheap
+		br.rep.Logins++
+		br.push(login{host: host})
+		br.mu.Unlock()
+		return
+	}
 	if tk.probe && br.probes > 0 {
 		br.probes--
 	}
