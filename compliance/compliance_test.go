@@ -304,4 +304,11 @@ func TestDetect(t *testing.T) {
 			t.Errorf("Detect = %q, want %q", got, want)
 		}
 	}
+	// An IOS banner line ending in ';' does not make a configuration Junos.
+	if got := compliance.Detect("version 17.6\nbanner motd ^C keep out;\n^C\nboot-start-marker\n"); got != "cisco_iosxe" {
+		t.Errorf("IOS with a ';' line: %q", got)
+	}
+	if got := compliance.Detect("## Last changed: x\nversion 21.4R3-S2.3;\ninterfaces {\n}\n"); got != "juniper_junos" {
+		t.Errorf("Junos without system: %q", got)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -247,6 +248,9 @@ func StoredPlatforms(dir string) (map[string]string, error) {
 	return out, nil
 }
 
+// reJunosVersionLine is Junos' "version 21.4R3-S2.3;" statement.
+var reJunosVersionLine = regexp.MustCompile(`(?m)^version [^\s;]+;$`)
+
 // Detect guesses the platform of a configuration from lines each platform prints and others
 // do not, or returns "".
 func Detect(config string) string {
@@ -258,7 +262,7 @@ func Detect(config string) string {
 	case strings.Contains(head, "!! IOS XR Configuration"):
 		return platform.CiscoIOSXR
 	case strings.Contains(head, "\nsystem {") || strings.HasPrefix(head, "system {") || strings.HasPrefix(head, "set system ") ||
-		strings.Contains(head, "\nset system ") || strings.Contains(head, "\nversion ") && strings.Contains(head, ";\n"):
+		strings.Contains(head, "\nset system ") || reJunosVersionLine.MatchString(head):
 		return platform.JuniperJunos
 	case strings.Contains(head, "! device: ") && strings.Contains(head, "EOS-"):
 		return platform.AristaEOS
