@@ -11,6 +11,7 @@ import (
 
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/redact"
+	"github.com/gonorn/norn/runner"
 	"github.com/gonorn/norn/tasks"
 	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
@@ -150,7 +151,8 @@ type report struct {
 	peakRSS     uint64
 	peakHeap    uint64
 	cpu         time.Duration
-	delivery    delivery // alerts and events lost (alerting.go)
+	delivery    delivery               // alerts and events lost (alerting.go)
+	breakers    []runner.BreakerReport // what the circuit breakers decided (runner.Breaker.Report)
 }
 
 // classCounts returns the failure classes, most frequent first.
@@ -206,6 +208,9 @@ func (rp *report) writeText(w io.Writer) {
 		fmt.Fprintf(w, "  stopped   %6d   in flight when the run was interrupted\n", t.canceled)
 	}
 	fmt.Fprintf(w, "  not run   %6d\n", t.notRun)
+	for _, b := range rp.breakers {
+		fmt.Fprintf(w, "  breaker            %s\n", b)
+	}
 	fmt.Fprintf(w, "  stale     %6d   hosts without a good backup for %s (status in %s)\n", rp.stale, shortDur(o.stale), rp.statusPath)
 	switch {
 	case o.dryRun:

@@ -259,6 +259,7 @@ func (j *job) run(ctx context.Context) int {
 	rep := report{
 		o: o, inventory: invLabel, tally: t, commit: commit, commitErr: commitErr,
 		interrupted: interrupted,
+		breakers:    r.Breaker().Report(),
 		stale:       len(store.Stale(time.Now(), o.stale)),
 		statusPath:  storeStatusPath(o.out),
 		peakRSS:     peakRSS(),
