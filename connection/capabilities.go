@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"time"
@@ -156,6 +157,27 @@ type ConfigModeSender interface {
 	SendConfigMode(ctx context.Context, lines []string, opts ConfigModeOptions) ([]Response, error)
 }
 
+// ErrNoSpace is what a FileTransfer error wraps when the device's file system has not enough
+// free space for the file.
+var ErrNoSpace = errors.New("connection: not enough free space on the device")
+
+// FileTransfer copies files to and from a device's file system (flash:, bootflash:,
+// harddisk:, /var/tmp), like Netmiko's file_transfer. Paths are written as the device's CLI
+// writes them ("bootflash:image.bin", "/var/tmp/pkg.tgz"). Errors wrap ErrNoSpace when the file
+// does not fit, fs.ErrNotExist for a file or file system the device does not have, and
+// fs.ErrPermission for a place it refuses to write.
+type FileTransfer interface {
+	// PutFile writes size bytes read from r to path, replacing a file already there.
+	PutFile(ctx context.Context, path string, r io.Reader, size int64) error
+	// GetFile copies the file at path to w and returns the number of bytes copied.
+	GetFile(ctx context.Context, path string, w io.Writer) (int64, error)
+	// FileMD5 returns the MD5 (lower-case hex) of the file at path as the device computes it
+	// ("verify /md5", "file checksum md5", ...).
+	FileMD5(ctx context.Context, path string) (string, error)
+	// FreeSpace returns the free bytes of the file system that holds path.
+	FreeSpace(ctx context.Context, path string) (int64, error)
+}
+
 // ConfigGetter returns the device's configuration.
 type ConfigGetter interface {
 	// GetConfig returns the configuration named by source ("running" or "startup") as the
@@ -227,6 +249,8 @@ var (
 var (
 	// CapConfigModeSender: send configuration lines without SendConfig's commit or discard.
 	CapConfigModeSender = CapabilityOf[ConfigModeSender]()
+	// CapFileTransfer: copy files to and from the device's file system.
+	CapFileTransfer = CapabilityOf[FileTransfer]()
 )
 
 // BuiltInCapabilities returns the capabilities every Registry knows, in a fixed order.

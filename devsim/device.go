@@ -64,6 +64,14 @@ type DeviceConfig struct {
 	// "commit confirmed N" minutes, IOS-XR "commit confirmed N" seconds, EOS "commit timer"),
 	// so that tests can run a confirm window in a fraction of real time. Default 1s.
 	ConfirmUnit time.Duration
+	// FileSystemSize is the size in bytes of the device's file system (bootflash:, flash:,
+	// harddisk:, /var/tmp), served over SFTP; writes past it fail with "No space left on
+	// device". Default 256 MiB.
+	FileSystemSize int64
+	// DiscardFileData keeps only the size and MD5 of the files written to the device, not
+	// their contents (reading one back fails): for transfer benchmarks to many devices.
+	// Default false.
+	DiscardFileData bool
 	// Logger receives connection-level events (accepted, login failed, closed) at debug level,
 	// never secrets. Default: no logging.
 	Logger *zerolog.Logger
@@ -200,6 +208,7 @@ type Device struct {
 	faults    Faults
 	st        *runState // the device's mutable state, created on first change
 	rb        rollbackState
+	fs        files
 	conns     map[net.Conn]struct{}
 	closed    bool
 	closing   chan struct{}

@@ -14,7 +14,7 @@ var eosSpecs = []cmdSpec{
 	{"bash [LINE]", "noop"}, {"clear counters [LINE]", "noop"}, {"clear logging", "clear logging"},
 	{"clear ip LINE", "noop"}, {"configure", "configure"}, {"configure terminal", "configure"},
 	{"configure session [LINE]", "configure session"}, {"copy running-config startup-config", "write"},
-	{"copy LINE", "noop"}, {"delete LINE", "noop"}, {"dir [LINE]", "noop"}, {"disable", "disable"},
+	{"copy LINE", "noop"}, {"delete LINE", "noop"}, {"dir [LINE]", "dir"}, {"verify LINE", "verify"}, {"disable", "disable"},
 	{"enable [LINE]", "enable"}, {"exit", "exit"}, {"logout", "exit"}, {"quit", "exit"},
 	{"ping LINE", "noop"}, {"reload [LINE]", "noop"}, {"show clock", "show clock"},
 	{"show hostname", "show hostname"}, {"show interfaces [LINE]", "noop"}, {"show inventory", "noop"},
@@ -220,6 +220,9 @@ func (dl eosDialect) run(s *session, p parsed) string {
 		s.print("Copy completed successfully.\n")
 	case "show clock":
 		return time.Now().UTC().Format("Mon Jan 2 15:04:05 2006") + "\nTimezone: UTC\nClock source: NTP server (10.255.0.1)\n"
+	case "dir", "verify":
+		out, _ := fileCommand(s, p.action, p.args)
+		return out
 	case "show hostname":
 		return fmt.Sprintf("Hostname: %s\nFQDN:     %s\n", s.hostname(), s.hostname())
 	case "show privilege":

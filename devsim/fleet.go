@@ -55,6 +55,10 @@ type FleetConfig struct {
 	// ConfirmUnit is every device's DeviceConfig.ConfirmUnit (the real length of one second of
 	// a commit-confirmed timer). Default 1s.
 	ConfirmUnit time.Duration
+	// FileSystemSize and DiscardFileData are every device's (see DeviceConfig). Defaults
+	// 256 MiB, false.
+	FileSystemSize  int64
+	DiscardFileData bool
 	// Dir is where the fleet's known_hosts file is written. Default: a temporary directory
 	// removed by Close.
 	Dir string
@@ -98,8 +102,8 @@ func FleetDeviceConfigs(cfg FleetConfig) ([]DeviceConfig, error) {
 			Name: name, Platform: p, Addr: addr, Seed: cfg.Seed, ConfigSize: cfg.ConfigSize,
 			Username: cfg.Username, Password: cfg.Password, EnableSecret: cfg.EnableSecret,
 			Privilege: cfg.Privilege, AuthorizedKeys: cfg.AuthorizedKeys, Logger: cfg.Logger,
-			ConfirmUnit: cfg.ConfirmUnit,
-			Data:        map[string]string{"site": site, "role": platformRole[p]},
+			ConfirmUnit: cfg.ConfirmUnit, FileSystemSize: cfg.FileSystemSize, DiscardFileData: cfg.DiscardFileData,
+			Data: map[string]string{"site": site, "role": platformRole[p]},
 		}
 		if k, ok := random[i]; ok {
 			dc.Faults, _ = k.Faults()

@@ -15,7 +15,7 @@ const iosxeBadHost = "% Bad IP address or host name% Unknown command or computer
 var iosxeExecSpecs = []cmdSpec{
 	{"access-enable [LINE]", "noop"}, {"archive config", "archive config"}, {"archive [LINE]", "noop"}, {"cd [LINE]", "noop"},
 	{"clear line LINE", "noop"}, {"clear ip LINE", "noop"}, {"connect LINE", "noop"},
-	{"crypto LINE", "noop"}, {"dir [LINE]", "noop"}, {"disable", "disable"}, {"disconnect [LINE]", "noop"},
+	{"crypto LINE", "noop"}, {"dir [LINE]", "dir"}, {"disable", "disable"}, {"disconnect [LINE]", "noop"},
 	{"enable [LINE]", "enable"}, {"ethernet LINE", "noop"}, {"exit", "exit"}, {"help", "noop"},
 	{"lock", "noop"}, {"login [LINE]", "noop"}, {"logout", "exit"}, {"mrinfo [LINE]", "noop"},
 	{"mstat LINE", "noop"}, {"mtrace LINE", "noop"}, {"name-connection", "noop"},
@@ -48,7 +48,7 @@ var iosxePrivSpecs = []cmdSpec{
 	{"show startup-config [LINE]", "show startup-config"}, {"show archive [LINE]", "show archive"},
 	{"show logging [LINE]", "noop"}, {"show tech-support [LINE]", "noop"},
 	{"tclsh", "tclsh"}, {"test LINE", "noop"}, {"undebug LINE", "noop"},
-	{"verify LINE", "noop"}, {"write", "write"}, {"write memory", "write"}, {"write terminal", "show running-config"},
+	{"verify LINE", "verify"}, {"write", "write"}, {"write memory", "write"}, {"write terminal", "show running-config"},
 	{"write erase", "noop"},
 }
 
@@ -303,6 +303,10 @@ func (dl iosxeDialect) run(s *session, p parsed) (string, bool) {
 		return dl.showStartup(s), true
 	case "show archive":
 		return d.showArchive(), true
+	case "dir":
+		return fileCommand(s, "dir", p.args)
+	case "verify":
+		return fileCommand(s, "verify", p.args)
 	case "archive config":
 		if s.mode == modeExec {
 			return "", false

@@ -16,7 +16,7 @@ var iosxrSpecs = []cmdSpec{
 	{"clear logging", "clear logging"}, {"clear counters [LINE]", "noop"}, {"clear LINE", "noop"},
 	{"clock LINE", "noop"}, {"configure", "configure"}, {"configure terminal", "configure"},
 	{"configure exclusive", "configure"}, {"copy LINE", "noop"}, {"crypto LINE", "noop"},
-	{"debug LINE", "noop"}, {"delete LINE", "noop"}, {"describe LINE", "noop"}, {"dir [LINE]", "noop"},
+	{"debug LINE", "noop"}, {"delete LINE", "noop"}, {"describe LINE", "noop"}, {"dir [LINE]", "dir"}, {"show md5 file WORD", "show md5 file"},
 	{"environment LINE", "noop"}, {"exit", "exit"}, {"format LINE", "noop"}, {"hw-module LINE", "noop"},
 	{"install LINE", "noop"}, {"logout", "exit"}, {"mkdir LINE", "noop"}, {"monitor LINE", "noop"},
 	{"more LINE", "noop"}, {"ping LINE", "noop"}, {"process LINE", "noop"}, {"reload [LINE]", "noop"},
@@ -163,6 +163,9 @@ func (dl iosxrDialect) run(s *session, p parsed) string {
 	case "show running-config":
 		s.countConfigRead()
 		return iosxrShowRun(s, d.currentConfig(), p)
+	case "dir", "show md5 file":
+		out, _ := fileCommand(s, p.action, p.args)
+		return out
 	case "rollback last":
 		dl.rollbackLast(s, p.args[0])
 	}

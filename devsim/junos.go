@@ -13,7 +13,7 @@ type junosDialect struct{}
 
 var junosOpSpecs = []cmdSpec{
 	{"clear LINE", "noop"}, {"configure", "configure"}, {"configure exclusive", "configure exclusive"},
-	{"configure private", "configure private"}, {"exit", "exit"}, {"quit", "exit"}, {"file LINE", "noop"},
+	{"configure private", "configure private"}, {"exit", "exit"}, {"quit", "exit"}, {"file checksum md5 WORD", "file checksum md5"}, {"file LINE", "noop"},
 	{"help [LINE]", "noop"}, {"monitor LINE", "noop"}, {"op LINE", "noop"}, {"ping LINE", "noop"},
 	{"request LINE", "noop"}, {"restart LINE", "noop"}, {"save LINE", "noop"},
 	{"set cli screen-length WORD", "screen-length"}, {"set cli screen-width WORD", "screen-width"},
@@ -22,7 +22,7 @@ var junosOpSpecs = []cmdSpec{
 	{"show chassis hardware [LINE]", "show chassis hardware"}, {"show cli [LINE]", "noop"},
 	{"show configuration [LINE]", "show configuration"}, {"show interfaces terse [LINE]", "show interfaces terse"},
 	{"show interfaces [LINE]", "noop"}, {"show route [LINE]", "noop"}, {"show bgp LINE", "noop"},
-	{"show system uptime [LINE]", "show system uptime"}, {"show system LINE", "noop"},
+	{"show system uptime [LINE]", "show system uptime"}, {"show system storage [LINE]", "show system storage"}, {"show system LINE", "noop"},
 	{"show version [LINE]", "show version"}, {"start shell", "start shell"}, {"start shell user WORD", "start shell"},
 	{"test LINE", "noop"}, {"traceroute LINE", "noop"},
 }
@@ -214,6 +214,15 @@ func (dl junosDialect) opLine(s *session, line string) {
 		text = fmt.Sprintf("Hardware inventory:\nItem             Version  Part number  Serial number     Description\nChassis                                %-17s %s\n", d.ident.serial, strings.ToUpper(d.ident.model))
 	case "show interfaces terse":
 		text = dl.showTerse(s)
+	case "show system storage":
+		text = d.storageOutput()
+	case "file checksum md5":
+		out, ok := d.md5Output(p.args[0])
+		if !ok {
+			s.fail(" \n" + out)
+			return
+		}
+		text = out
 	case "show configuration":
 		s.countConfigRead()
 		cfg := d.currentConfig().junos

@@ -16,7 +16,7 @@ var nxosSpecs = []cmdSpec{
 	{"clear logging onboard [LINE]", "clear logging"}, {"clear logging logfile", "clear logging"}, {"clear ip LINE", "noop"},
 	{"cli LINE", "noop"}, {"configure terminal", "configure"}, {"configure", "configure"},
 	{"copy running-config startup-config", "copy run start"}, {"copy LINE", "noop"},
-	{"debug LINE", "noop"}, {"delete LINE", "noop"}, {"dir [LINE]", "noop"}, {"echo [LINE]", "echo"},
+	{"debug LINE", "noop"}, {"delete LINE", "noop"}, {"dir [LINE]", "dir"}, {"show file WORD md5sum", "show file md5sum"}, {"echo [LINE]", "echo"},
 	{"end", "noop"}, {"exit", "exit"}, {"find LINE", "noop"}, {"install LINE", "noop"},
 	{"load LINE", "noop"}, {"mkdir LINE", "noop"}, {"move LINE", "noop"}, {"ping LINE", "noop"},
 	{"reload [LINE]", "noop"}, {"run-script LINE", "noop"}, {"send LINE", "noop"}, {"setup", "noop"},
@@ -187,6 +187,9 @@ func (dl nxosDialect) run(s *session, p parsed) string {
 		s.print("[########################################] 100%\nCopy complete, now saving to disk (please wait)...\nCopy complete.\n")
 	case "show clock":
 		return time.Now().UTC().Format("15:04:05.000 MST Mon Jan 02 2006") + "\nTime source is NTP\n"
+	case "dir", "show file md5sum":
+		out, _ := fileCommand(s, p.action, p.args)
+		return out
 	case "show hostname":
 		return s.hostname() + "\n"
 	case "checkpoint":

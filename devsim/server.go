@@ -215,11 +215,15 @@ func (d *Device) handleChannel(sc *ssh.ServerConn, conn net.Conn, ch ssh.Channel
 				run = func() { d.runExec(sc, ch, cmd) }
 			case "subsystem":
 				name, ok := sshString(req.Payload)
-				if !ok || name != "netconf" {
+				switch {
+				case ok && name == "netconf":
+					run = func() { d.runNetconf(sc, ch) }
+				case ok && name == "sftp":
+					run = func() { d.runSFTP(ch) }
+				default:
 					_ = req.Reply(false, nil)
 					continue
 				}
-				run = func() { d.runNetconf(sc, ch) }
 			}
 			started = true
 			_ = req.Reply(true, nil)
