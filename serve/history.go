@@ -23,10 +23,14 @@ import (
 
 // Commit is a commit of the backup repository.
 type Commit struct {
-	Hash    string    `json:"hash"`
-	Time    time.Time `json:"time"`
-	Author  string    `json:"author"`
-	Subject string    `json:"subject"`
+	// Hash is the commit's id.
+	Hash string `json:"hash"`
+	// Time is when it was committed.
+	Time time.Time `json:"time"`
+	// Author is its author's name.
+	Author string `json:"author"`
+	// Subject is the first line of its message.
+	Subject string `json:"subject"`
 }
 
 // Diff is the change a commit made to a host's configuration.
@@ -39,10 +43,12 @@ type Diff struct {
 	// New reports the host's first configuration (Text then is the whole file, added).
 	New bool `json:"new,omitempty"`
 	// Text is the unified diff, empty when the commit did not change the host's file.
-	Text      string `json:"diff"`
-	Added     int    `json:"added"`
-	Removed   int    `json:"removed"`
-	Truncated bool   `json:"truncated,omitempty"`
+	Text string `json:"diff"`
+	// Added and Removed count the changed lines (of the whole diff, even when truncated).
+	Added   int `json:"added"`
+	Removed int `json:"removed"`
+	// Truncated reports that Text was cut at DiffOptions.MaxBytes.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // History reads the stored configurations' history. GitHistory is the implementation for a

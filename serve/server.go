@@ -55,8 +55,11 @@ type RunSummary struct {
 
 // FailedHost is a host a run failed to back up.
 type FailedHost struct {
-	Host    string `json:"host"`
-	Class   string `json:"class"`
+	// Host is the host's name.
+	Host string `json:"host"`
+	// Class is the failure's error class (timeout, authentication, incomplete, ...).
+	Class string `json:"class"`
+	// Message says what failed (redacted).
 	Message string `json:"message"`
 }
 
@@ -80,15 +83,19 @@ const (
 
 // RunInfo describes a run, running or ended.
 type RunInfo struct {
-	ID      int64     `json:"id"`
-	Trigger string    `json:"trigger"`
-	Host    string    `json:"host,omitempty"`
-	State   RunState  `json:"state"`
+	// ID, Trigger and Host are the run's RunRequest.
+	ID      int64  `json:"id"`
+	Trigger string `json:"trigger"`
+	Host    string `json:"host,omitempty"`
+	// State is how the run stands or ended.
+	State RunState `json:"state"`
+	// Started and Ended are when the run started and ended (zero while it runs).
 	Started time.Time `json:"started"`
 	Ended   time.Time `json:"ended,omitzero"`
 	// DurationSeconds is the run's wall time, once it ended.
-	DurationSeconds float64     `json:"duration_seconds,omitempty"`
-	Summary         *RunSummary `json:"summary,omitempty"`
+	DurationSeconds float64 `json:"duration_seconds,omitempty"`
+	// Summary is what the run did, when it ran (nil for a run in error or in progress).
+	Summary *RunSummary `json:"summary,omitempty"`
 	// Error is why the run ended in error (redacted).
 	Error string `json:"error,omitempty"`
 }
