@@ -28,11 +28,10 @@ apply to a host is skipped, not failed. The report lists the failures per host a
 JSON or JUnit XML); failures can raise Alertmanager alerts and Prometheus metrics, one per host
 and rule.
 
-Platforms come from -inventory, else from the store's status (.git/norn-status.json, the platform
-at each host's last backup), else are detected from the
-configurations. Exit status: 0 when no rule failed (at or above -fail-on), 1 when some rule
-failed or a configuration could not be read, 2 on bad usage or setup errors (rule file errors
-name file:line:col).
+Platforms come from -inventory, else from the store's status (.git/norn-status.json, the
+platform at each host's last backup), else are detected from the configurations. Exit status: 0
+when no rule failed (at or above -fail-on), 1 when some rule failed or a configuration could not
+be read, 2 on bad usage or setup errors (rule file errors name file:line:col).
 
 examples:
   norn compliance -rules rules.yaml                      # ./backup-out, work tree
