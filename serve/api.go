@@ -214,10 +214,7 @@ func (s *Server) apiConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Query().Get("format") == "text" {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Norn-Commit", c.Hash)
-		_, _ = w.Write(b)
+		writeText(w, "text/plain", c.Hash, string(b))
 		return
 	}
 	writeJSON(w, http.StatusOK, configDoc{Host: host, Commit: c, Config: string(b)})
@@ -235,13 +232,18 @@ func (s *Server) apiDiff(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Query().Get("format") == "text" {
-		w.Header().Set("Content-Type", "text/x-diff; charset=utf-8")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Norn-Commit", d.Commit.Hash)
-		_, _ = io.WriteString(w, d.Text)
+		writeText(w, "text/x-diff", d.Commit.Hash, d.Text)
 		return
 	}
 	writeJSON(w, http.StatusOK, d)
+}
+
+// writeText answers ?format=text: the raw text, with the commit it comes from in a header.
+func writeText(w http.ResponseWriter, contentType, commit, text string) {
+	w.Header().Set("Content-Type", contentType+"; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Norn-Commit", commit)
+	_, _ = io.WriteString(w, text)
 }
 
 // historyLimit reads ?limit= (default 50, at most 1000).

@@ -252,19 +252,22 @@ func diffLines(text string) []diffLine {
 	return out
 }
 
+// diffPage is the data of the diff page (and of a host page's error).
+type diffPage struct {
+	page
+	Name  string
+	Diff  Diff
+	Lines []diffLine
+	Error string
+}
+
 func (s *Server) pageDiff(w http.ResponseWriter, r *http.Request) {
 	name, rev := r.PathValue("name"), r.URL.Query().Get("rev")
 	if _, err := s.hostStatus(r.Context(), name); err != nil {
 		s.pageError(w, name, err)
 		return
 	}
-	data := struct {
-		page
-		Name  string
-		Diff  Diff
-		Lines []diffLine
-		Error string
-	}{page: s.newPage(name + " diff"), Name: name}
+	data := diffPage{page: s.newPage(name + " diff"), Name: name}
 	status := http.StatusOK
 	d, err := s.cfg.History.Diff(r.Context(), name, rev)
 	if err != nil {
@@ -301,13 +304,7 @@ func (s *Server) pageConfig(w http.ResponseWriter, r *http.Request) {
 // pageError renders a host page's error (unknown host: 404) with the diff page's layout.
 func (s *Server) pageError(w http.ResponseWriter, name string, err error) {
 	status, msg := s.errorStatus(err)
-	data := struct {
-		page
-		Name  string
-		Diff  Diff
-		Lines []diffLine
-		Error string
-	}{page: s.newPage(name), Name: name, Error: msg}
+	data := diffPage{page: s.newPage(name), Name: name, Error: msg}
 	s.render(w, status, "diff", data.Now, data)
 }
 
