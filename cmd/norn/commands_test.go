@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -361,5 +362,27 @@ func TestDispatch(t *testing.T) {
 	}
 	if code, _, _ := norn(t); code != exitUsage {
 		t.Errorf("no command: exit %d", code)
+	}
+}
+
+// TestBackupReadsConfig: norn backup takes its inventory and settings from norn.yaml, the
+// environment over the file and the flags over both.
+func TestBackupReadsConfig(t *testing.T) {
+	f := newFixture(t, 3, nil)
+	dir := t.TempDir()
+	fileOut, flagOut := filepath.Join(dir, "from-file"), filepath.Join(dir, "from-flag")
+	writeFiles(t, dir, map[string]string{"norn.yaml": "inventory:\n  simple: {dir: " + f.inv + "}\nrunner:\n  workers: 3\n  retries: 4\nbackup:\n  out: " + fileOut + "\n"})
+	t.Setenv("NORN_CONFIG", filepath.Join(dir, "norn.yaml"))
+	t.Setenv("NORN_RETRIES", "1")
+	code, out, errOut := norn(t, "backup", "-out", flagOut, "-progress", "off")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	mustMatch(t, "stdout", `backing up 3 hosts into `+regexp.QuoteMeta(flagOut)+`: 3 workers, timeout 10s, no retries, auth breaker on`, out)
+	if n := len(commits(t, flagOut)); n != 1 {
+		t.Errorf("%d commits in the -out repository, want 1", n)
+	}
+	if _, err := os.Stat(fileOut); !os.IsNotExist(err) {
+		t.Errorf("the file's backup.out was written although -out overrides it")
 	}
 }
