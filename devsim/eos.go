@@ -234,6 +234,9 @@ func (dl eosDialect) run(s *session, p parsed) string {
 		return eosShowVersion(d)
 	case "show running-config":
 		s.countConfigRead()
+		if hdr, ok := sectionArg(p.args); ok {
+			return sectionOf(renderLines(d.currentConfig().lines, time.Now().UTC(), d.cfg.Seed), hdr)
+		}
 		return eosShowRun(d, "running-config", d.currentConfig())
 	case "show startup-config":
 		return eosShowRun(d, "startup-config", d.startupConfig())

@@ -367,6 +367,23 @@ func (dl iosxeDialect) showStartup(s *session) string {
 	return fmt.Sprintf("Using %d out of 33554432 bytes\n", len(rest)) + rest + "\n"
 }
 
+// sectionArg returns the section header that the arguments of "show running-config ARGS"
+// name on NX-OS and EOS ("interface Ethernet1/1"; EOS's "interfaces Ethernet1" too), or false
+// for whole-configuration variants ("all", "diff", "sanitized") and none.
+func sectionArg(args []string) (string, bool) {
+	if len(args) == 0 {
+		return "", false
+	}
+	f := strings.Fields(args[0])
+	switch strings.ToLower(f[0]) {
+	case "all", "diff", "sanitized", "detail", "|":
+		return "", false
+	case "interfaces":
+		f[0] = "interface"
+	}
+	return strings.Join(f, " "), true
+}
+
 // sectionOf returns the top-level block of a configuration text whose header starts with hdr
 // ("interface GigabitEthernet1").
 func sectionOf(text, hdr string) string {

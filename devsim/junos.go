@@ -201,6 +201,14 @@ func (dl junosDialect) opLine(s *session, line string) {
 		}
 		s.print("Entering configuration mode\n")
 		s.mode, s.jpath, s.cand = modeConfig, nil, nil
+		s.jprivate = p.action == "configure private"
+		if !s.jprivate {
+			// plain configure edits the shared candidate, with what earlier sessions left in it
+			s.cand = d.sharedCandidate()
+			if s.cand != nil {
+				s.print("The configuration has been changed but not committed\n")
+			}
+		}
 		return
 	case "start shell":
 		s.print(" \n")
@@ -451,6 +459,9 @@ func (dl junosDialect) configLine(s *session, line string) {
 		}
 		if n == 0 {
 			s.cand = nil
+			if !s.jprivate {
+				s.d.setSharedCandidate(nil)
+			}
 			s.print(" \nload complete\n")
 			return
 		}
@@ -487,6 +498,9 @@ func (dl junosDialect) configLine(s *session, line string) {
 			}
 			s.d.commitConfirmed(s.user, next, s.d.confirmDuration(mins*60), "")
 			s.cand = nil
+			if !s.jprivate {
+				s.d.setSharedCandidate(nil)
+			}
 			if s.d.Faults().DropAfterCommit {
 				s.drop()
 				return
@@ -529,6 +543,10 @@ func (dl junosDialect) configLine(s *session, line string) {
 func (dl junosDialect) leave(s *session) {
 	exit := func() {
 		s.print("Exiting configuration mode\n")
+		if !s.jprivate && dl.changed(s) {
+			// the shared candidate keeps the changes, as on a real device
+			s.d.setSharedCandidate(s.cand)
+		}
 		s.mode, s.jpath, s.cand = modePriv, nil, nil
 	}
 	if !dl.changed(s) {
@@ -548,6 +566,9 @@ func (dl junosDialect) leave(s *session) {
 // confirmed.
 func (dl junosDialect) commit(s *session) {
 	s.d.confirmPending("")
+	if !s.jprivate {
+		s.d.setSharedCandidate(nil)
+	}
 	if !dl.changed(s) {
 		s.cand = nil
 		return

@@ -225,6 +225,12 @@ func (dl nxosDialect) run(s *session, p parsed) string {
 		return nxosShowVersion(d, s.hostname())
 	case "show running-config":
 		s.countConfigRead()
+		if hdr, ok := sectionArg(p.args); ok {
+			now := time.Now().UTC()
+			changed, _, _, _ := d.changeTimes()
+			return fmt.Sprintf("\n!Command: show running-config %s\n!Running configuration last done at: %s\n!Time: %s\n\n", p.args[0], nxosTime(changed), nxosTime(now)) +
+				sectionOf(renderLines(d.currentConfig().lines, now, d.cfg.Seed), hdr) + "\n\n"
+		}
 		return nxosShowRun(d, "running-config", d.currentConfig())
 	case "show startup-config":
 		return nxosShowRun(d, "startup-config", d.startupConfig())

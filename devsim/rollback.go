@@ -32,6 +32,7 @@ type rollbackState struct {
 	archives    []string           // IOS-XE archive files, oldest first
 	files       map[string]*config // IOS-XE archive file contents
 	sessions    map[string]*config // EOS configure sessions not yet committed
+	junosCand   *config            // Junos: the shared candidate left uncommitted by a session
 	confirm     *pendingConfirm
 }
 
@@ -267,6 +268,25 @@ func (d *Device) showArchive() string {
 		fmt.Fprintf(&b, "   %-9d%s\n", i, name)
 	}
 	return b.String()
+}
+
+// ---- Junos shared candidate ----
+
+// sharedCandidate returns a copy of the Junos candidate configuration that sessions in plain
+// "configure" mode share (nil when it has no uncommitted changes).
+func (d *Device) sharedCandidate() *config {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.rb.junosCand == nil {
+		return nil
+	}
+	return d.rb.junosCand.clone()
+}
+
+func (d *Device) setSharedCandidate(c *config) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.rb.junosCand = c
 }
 
 // ---- EOS configure sessions ----

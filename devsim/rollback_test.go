@@ -152,3 +152,64 @@ func TestIOSXEArchiveConfigureReplace(t *testing.T) {
 		t.Fatalf("configure replace: %q", out)
 	}
 }
+
+// TestShowRunningSection: NX-OS and EOS print only the section asked for.
+func TestShowRunningSection(t *testing.T) {
+	for _, c := range []struct {
+		p          Platform
+		name, cmd  string
+		prompt     string
+		want, lead string
+	}{
+		{CiscoNXOS, "n1", "show running-config interface Ethernet1/7", "n1# ", "interface Ethernet1/7\n  description sec-test\n", "!Command: show running-config interface Ethernet1/7"},
+		{AristaEOS, "e1", "show running-config interfaces Ethernet7", "e1#", "interface Ethernet7\n   description sec-test\n", ""},
+	} {
+		d := startDevice(t, DeviceConfig{Platform: c.p, Name: c.name, Privilege: 15})
+		if err := d.Configure("interface "+strings.Fields(c.want)[1], "description sec-test"); err != nil {
+			t.Fatal(err)
+		}
+		cl := dial(t, d, "admin", "admin")
+		cl.readUntil(c.prompt)
+		cl.cmd("terminal length 0", c.prompt)
+		out := strings.TrimSuffix(cl.cmd(c.cmd, c.prompt), c.prompt)
+		if !strings.Contains(out, c.want) || strings.Contains(out, "hostname ") || !strings.Contains(out, c.lead) {
+			t.Errorf("%s: %q", c.cmd, out)
+		}
+	}
+}
+
+// TestJunosSharedCandidate: the candidate of plain "configure" survives "exit
+// configuration-mode" (answered yes) and a later session commits it, as Netmiko's
+// send_config_set then commit() rely on; "configure private" keeps its own.
+func TestJunosSharedCandidate(t *testing.T) {
+	d := startDevice(t, DeviceConfig{Platform: JuniperJunos, Name: "j3"})
+	c := dial(t, d, "admin", "admin")
+	c.readUntil("admin@j3> ")
+	c.cmd("configure", "admin@j3# ")
+	c.cmd("set system location building shared1", "admin@j3# ")
+	c.cmd("exit configuration-mode", "(yes) ")
+	c.cmd("yes", "admin@j3> ")
+	if strings.Contains(d.RunningConfig(), "shared1") {
+		t.Fatal("uncommitted change is running")
+	}
+	c2 := dial(t, d, "admin", "admin")
+	c2.readUntil("admin@j3> ")
+	if out := c2.cmd("configure", "admin@j3# "); !strings.Contains(out, "The configuration has been changed but not committed") {
+		t.Fatalf("configure: %q", out)
+	}
+	if out := c2.cmd("show | compare", "admin@j3# "); !strings.Contains(out, "+  building shared1;") {
+		t.Fatalf("show | compare: %q", out)
+	}
+	c2.cmd("commit", "admin@j3# ")
+	if !strings.Contains(d.RunningConfig(), "shared1") {
+		t.Fatal("the shared candidate was not committed")
+	}
+	c2.cmd("exit", "admin@j3> ")
+	c2.cmd("configure private", "admin@j3# ")
+	c2.cmd("set system location building private1", "admin@j3# ")
+	c2.cmd("exit", "(yes) ")
+	c2.cmd("yes", "admin@j3> ")
+	if out := c2.cmd("configure", "admin@j3# "); strings.Contains(out, "not committed") {
+		t.Fatalf("a private candidate leaked into the shared one: %q", out)
+	}
+}

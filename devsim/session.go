@@ -87,6 +87,7 @@ type session struct {
 	eosSess   string   // EOS: the configure session being edited ("" outside one)
 	candLines []string // IOS-XR: the uncommitted lines as typed, for "show configuration"
 	jpath     []string // Junos: the [edit ...] path
+	jprivate  bool     // Junos: "configure private" (the candidate is the session's own)
 }
 
 func newSession(d *Device, w io.Writer, r io.Reader, conn net.Conn, user string) *session {
