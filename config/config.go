@@ -19,6 +19,7 @@ type Config struct {
 	Logging   LoggingConfig
 	Hooks     HooksConfig
 	Backup    BackupConfig
+	NATS      NATSConfig
 
 	origins map[string]Origin // key -> where its value came from (absent: Default)
 }
@@ -184,6 +185,31 @@ type BackupConfig struct {
 	Stale time.Duration
 }
 
+// NATSConfig distributes runs over regional workers through NATS JetStream (key nats; see
+// runner/natsexec). With no URL, runs are local.
+type NATSConfig struct {
+	// URL is the NATS server (nats://host:4222, several comma-separated). Default: none, runs
+	// are local.
+	URL string
+	// CredsFile is a NATS credentials file (JWT and nkey seed). Default: none.
+	CredsFile string
+	// NKeyFile is an nkey seed file. Default: none.
+	NKeyFile string
+	// CAFile is a PEM file of certificate authorities trusted for the server's TLS
+	// certificate. Default: the system's.
+	CAFile string
+	// Region is the queue a worker serves (norn worker). Default: none, required by the worker.
+	Region string
+	// Route are the host data keys a host's queue is taken from, the first set winning, else
+	// the queue "default". Default [region, site].
+	Route []string
+	// NoWorkerWait is how long a queue may show no sign of a worker before its hosts are
+	// reported not run. Default 30s.
+	NoWorkerWait time.Duration
+	// Prefix names the subjects and streams. Default norn.
+	Prefix string
+}
+
 // Default returns the configuration with every default.
 func Default() *Config {
 	return &Config{
@@ -194,5 +220,6 @@ func Default() *Config {
 		Logging: LoggingConfig{Level: "error", Format: "console", Progress: "auto"},
 		Hooks:   HooksConfig{Pushgateway: PushgatewayConfig{Job: "norn_backup"}},
 		Backup:  BackupConfig{Out: "backup-out", Redact: "all", Stale: 24 * time.Hour},
+		NATS:    NATSConfig{Route: []string{"region", "site"}, NoWorkerWait: 30 * time.Second, Prefix: "norn"},
 	}
 }

@@ -274,6 +274,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	c.configFlags()
 	c.inventoryFlags()
 	c.bind("backup.")
+	c.bind(natsKeys...)
 	c.fs.BoolVar(&o.onlyFailed, "only-failed", false, "back up only the hosts whose last backup failed, is older than -stale, or is missing (resumes an interrupted run)")
 	c.fs.BoolVar(&o.dryRun, "dry-run", false, "fetch and compare the configurations, write and commit nothing")
 	c.fs.BoolVar(&o.json, "json", false, "print the results as JSON on stdout instead of the summary")
@@ -313,6 +314,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o.progress, _ = cfg.Logging.ProgressMode()
 	if o.alert, err = alertOptionsFrom(cfg); err != nil {
 		return nil, c.bad("%v", err)
+	}
+	if o.simulated() && cfg.NATS.URL != "" {
+		return nil, c.bad("-nats-url: a distributed run needs an inventory its workers share (-inventory DIR or -netbox-url URL), not the simulated fleet")
 	}
 	if o.simulated() {
 		if o.fleet < 1 {

@@ -45,6 +45,7 @@ commands:
   push        change the configuration of the selected devices safely (canary batches, checks, verified rollback)
   inventory   list the hosts of the inventory, or show one host fully resolved
   compliance  check the stored configurations against compliance rules (offline; text, JSON, JUnit)
+  worker      serve one region of distributed runs (norn backup -nats-url URL) through NATS JetStream
   serve       run the backup on a schedule and serve the hosts' status, configurations, diffs and metrics over HTTP
   devsim      run a fleet of simulated devices on loopback, with its inventory
   config      'norn config check': validate norn.yaml and print the effective configuration
@@ -63,6 +64,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	switch args[0] {
 	case "backup":
 		return run(ctx, args[1:], stdout, stderr)
+	case "worker":
+		return workerCmd(ctx, args[1:], stdout, stderr)
 	case "serve":
 		return serveCmd(ctx, args[1:], stdout, stderr)
 	case "compliance":

@@ -205,6 +205,18 @@ func (j *job) run(ctx context.Context) int {
 	if err != nil {
 		return j.fail("%v", err)
 	}
+	if o.cfg.NATS.URL != "" {
+		j.stage = "nats"
+		storer, err := backup.NewStorer(backup.Config{Store: store, Redact: o.redact})
+		if err != nil {
+			return j.fail("%v", err)
+		}
+		closeNATS, err := distributedBackup(ctx, o.cfg.NATS, storer, &rcfg, j.log)
+		if err != nil {
+			return j.fail("%v", err)
+		}
+		defer closeNATS()
+	}
 	r, err := runner.New(rcfg)
 	if err != nil {
 		return j.fail("%v", err)
