@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -266,5 +267,41 @@ func TestSplitServeArgs(t *testing.T) {
 	}
 	if got, want := fmt.Sprint(b), "[-fleet 20 -v -out x -listen]"; got != want {
 		t.Errorf("backup args %s, want %s", got, want)
+	}
+}
+
+// TestServeTokenFile: with -token-file the API wants the token, even on loopback; /healthz
+// does not.
+func TestServeTokenFile(t *testing.T) {
+	f := newFixture(t, 1, nil)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("tok-81c2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := f.serve(t, "-token-file", tokenFile)
+	for _, tc := range []struct {
+		path, auth string
+		code       int
+	}{
+		{"/api/v1/hosts", "", http.StatusUnauthorized},
+		{"/api/v1/hosts", "Bearer tok-81c2x", http.StatusUnauthorized},
+		{"/api/v1/hosts", "Bearer tok-81c2", http.StatusOK},
+		{"/healthz", "", http.StatusOK},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, s.base+tc.path, nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.code {
+			t.Errorf("GET %s (%q): %d, want %d", tc.path, tc.auth, resp.StatusCode, tc.code)
+		}
+	}
+	if !strings.Contains(s.stdout.String(), "token required") {
+		t.Errorf("stdout does not say a token is required: %s", s.stdout.String())
 	}
 }
