@@ -16,8 +16,10 @@ import (
 //   - the breaker (Config.Breaker) admits the host before its first attempt (it may hold the
 //     host back while the host's breaker is open) and is told the host's outcome after the
 //     last attempt;
-//   - each attempt runs Config.Middleware and the task under one watchdog, the loop itself,
-//     which enforces both Config.Timeout and the run's cancellation (AbandonGrace);
+//   - each attempt runs Config.Middleware and the task under one watchdog enforcing both
+//     Config.Timeout and the run's cancellation (AbandonGrace): with a Timeout, the loop itself,
+//     the attempt running on a goroutine of its own; without one, the run's watchdog
+//     (Runner.executeWatched), the attempt running on the host's worker at no extra cost;
 //   - retries (Config.Retry) wait between attempts as internal/retry's schedule says.
 //
 // The runner emits the TaskRetry and Breaker events itself, to the run's hooks.
@@ -93,10 +95,12 @@ func (rs *runState) retryLoop(ctx context.Context, t *tasks.Task) (res tasks.Res
 }
 
 // attempt runs one attempt: Config.Middleware and the task, through tasks.Call (which
-// recovers panics). When nothing can end it (no Timeout, a context that cannot be cancelled)
-// it runs on the caller's goroutine; otherwise on its own, watched by the caller.
+// recovers panics). Without a Timeout it runs on the caller's goroutine: nothing but the run's
+// end can stop it, and the run's watchdog (executeWatched) abandons hosts still running
+// AbandonGrace after that. With a Timeout it runs on a goroutine of its own, watched by the
+// caller for both the timeout and the run's end.
 func (rs *runState) attempt(ctx context.Context, t *tasks.Task) tasks.Result {
-	if rs.r.cfg.Timeout <= 0 && ctx.Done() == nil {
+	if rs.r.cfg.Timeout <= 0 {
 		return tasks.Call(ctx, t, rs.handler)
 	}
 	return rs.watch(ctx, t)

@@ -275,35 +275,44 @@ func TestTimeoutPerAttemptWithRetry(t *testing.T) {
 }
 
 // With a cancellable run and a Timeout, a host in flight costs two goroutines: its worker,
-// which is the one watchdog of both, and its attempt. (The middleware-built pipeline ran a
-// watcher for the run and another for the Timeout: three per host.)
+// which is the one watchdog of both, and its attempt. Without a Timeout it costs one, its
+// worker: the run's cancellation is watched once for the whole run. (The middleware-built
+// pipeline ran a watcher for the run and another for the Timeout: three per host, and two
+// without a Timeout.)
 func TestOneWatchdogPerHost(t *testing.T) {
-	const n = 20
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	r := mustNew(t, Config{Inventory: testInventory(n), Workers: n, Timeout: time.Hour,
-		Retry: &RetryConfig{MaxAttempts: 2}, Breaker: &BreakerConfig{}})
-	var started sync.WaitGroup
-	started.Add(n)
-	release := make(chan struct{})
-	counted := make(chan int, 1)
-	go func() {
-		started.Wait()
-		counted <- runtime.NumGoroutine()
-		close(release)
-	}()
-	base := runtime.NumGoroutine() + 1 // the counting goroutine
-	res, err := r.Run(ctx, "x", func(ctx context.Context, tk *tasks.Task) (tasks.Result, error) {
-		started.Done()
-		<-release
-		return tasks.Result{}, nil
-	})
-	if err != nil || res.Summary.OK != n {
-		t.Fatalf("%v %+v", err, res.Summary)
-	}
-	// The count was taken while every host was in its task; the Run goroutine itself is base's.
-	if got := <-counted - base; got > 2*n {
-		t.Fatalf("%d goroutines for %d hosts in flight: want at most 2 per host (worker+watchdog, attempt)", got, n)
+	for _, c := range []struct {
+		timeout time.Duration
+		perHost int
+	}{{time.Hour, 2}, {0, 1}} {
+		t.Run(fmt.Sprintf("timeout=%v", c.timeout), func(t *testing.T) {
+			const n = 20
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			r := mustNew(t, Config{Inventory: testInventory(n), Workers: n, Timeout: c.timeout,
+				Retry: &RetryConfig{MaxAttempts: 2}, Breaker: &BreakerConfig{}})
+			var started sync.WaitGroup
+			started.Add(n)
+			release := make(chan struct{})
+			counted := make(chan int, 1)
+			go func() {
+				started.Wait()
+				counted <- runtime.NumGoroutine()
+				close(release)
+			}()
+			base := runtime.NumGoroutine() + 1 // the counting goroutine
+			res, err := r.Run(ctx, "x", func(ctx context.Context, tk *tasks.Task) (tasks.Result, error) {
+				started.Done()
+				<-release
+				return tasks.Result{}, nil
+			})
+			if err != nil || res.Summary.OK != n {
+				t.Fatalf("%v %+v", err, res.Summary)
+			}
+			// Counted while every host was in its task; 2 more for the run's watchdog of the batch.
+			if got := <-counted - base; got > c.perHost*n+2 {
+				t.Fatalf("%d goroutines for %d hosts in flight: want at most %d per host", got, n, c.perHost)
+			}
+		})
 	}
 }
 

@@ -49,7 +49,9 @@ type Config struct {
 	// Timeout; bound the retries with RetryConfig.MaxElapsed). When it expires the task's context
 	// is cancelled and the host fails with a timeout error, even if the task ignores its
 	// context: the runner waits at most AbandonGrace (1 s) more, then abandons it (such a task
-	// keeps its goroutine until it returns, which is the task's fault). Default 0: no timeout.
+	// keeps its goroutine until it returns, which is the task's fault). Without a Timeout, a
+	// task that ignores its context is abandoned the same way AbandonGrace after the run is
+	// cancelled. Default 0: no timeout.
 	// Negative is an error.
 	Timeout time.Duration
 

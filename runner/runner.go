@@ -273,6 +273,20 @@ type runState struct {
 
 	ok, failedN, notRun, changed atomic.Int64
 	final                        hooks.Summary // set once every host is accounted for
+
+	// runWatch: the run's cancellation is watched for the whole run, not per host (a
+	// cancellable run without Timeout, on a local executor): each host runs its attempts on its
+	// worker, registered in inflight, and the run abandons those still running AbandonGrace
+	// after the run ends.
+	runWatch bool
+	inflight sync.Map // *inventory.Host -> *hostState
+}
+
+// hostState is a host in flight under the run's watchdog: whoever settles it first (the host
+// finishing, or the watchdog abandoning it) reports it.
+type hostState struct {
+	settled atomic.Bool
+	start   time.Time
 }
 
 func (rs *runState) summary() hooks.Summary {
@@ -305,6 +319,7 @@ func (r *Runner) executeQuiet(ctx context.Context, name string, fn tasks.Func, o
 	}
 	rs.logEnabled = r.cfg.Logger.GetLevel() != zerolog.Disabled && zerolog.GlobalLevel() != zerolog.Disabled
 	rs.handler = r.mw(fn)
+	rs.runWatch = ctx.Done() != nil && r.cfg.Timeout <= 0 && !isRemote(r.cfg.Executor)
 	rs.runHostFn = func(ctx context.Context, h *inventory.Host) (res tasks.Result) {
 		rs.runHost(ctx, h, &res) // through a pointer: no Result-sized wrapper frame under every task
 		return res
@@ -415,8 +430,27 @@ func (r *Runner) runBatch(ctx context.Context, rs *runState, b int, batch []*inv
 		deliver(pos(i), res)
 	}
 	job := &Job{RunID: rs.run.ID, Task: rs.run.Task, DryRun: rs.run.DryRun, Batch: b, Hosts: batch, Run: rs.runHostFn}
-	err := r.cfg.Executor.Execute(ctx, job, emit)
+	var err error
+	abandoned := false
+	if rs.runWatch {
+		// Results may still come while the watchdog gives up on the batch: the lock orders each
+		// one before the batch closes, or drops it.
+		var mu sync.RWMutex
+		err, abandoned = r.executeWatched(ctx, job, func(i int, res tasks.Result) {
+			mu.RLock()
+			defer mu.RUnlock()
+			emit(i, res)
+		})
+		mu.Lock()
+		closed.Store(true)
+		mu.Unlock()
+	} else {
+		err = r.cfg.Executor.Execute(ctx, job, emit)
+	}
 	closed.Store(true)
+	if abandoned {
+		rs.abandon(ctx, batch, seen, func(i int, res tasks.Result) { deliver(pos(i), res) })
+	}
 	if err != nil {
 		r.cfg.Logger.Error().Err(err).Str("run", rs.run.ID).Str("task", rs.run.Task).Int("batch", b).Msg("executor failed")
 	}
@@ -435,6 +469,47 @@ func (r *Runner) runBatch(ctx context.Context, rs *runState, b int, batch []*inv
 	}
 }
 
+// executeWatched is the run's watchdog over one batch: it runs the executor and returns its
+// error, or, when the hosts in flight have not returned AbandonGrace after ctx ended,
+// abandoned true without waiting for them any longer.
+func (r *Runner) executeWatched(ctx context.Context, job *Job, emit func(int, tasks.Result)) (err error, abandoned bool) {
+	done := make(chan error, 1)
+	go func() { done <- r.cfg.Executor.Execute(ctx, job, emit) }()
+	select {
+	case err = <-done:
+		return err, false
+	case <-ctx.Done():
+	}
+	grace := time.NewTimer(AbandonGrace)
+	defer grace.Stop()
+	select {
+	case err = <-done: // the tasks honoured their context
+		return err, false
+	case <-grace.C:
+		return nil, true
+	}
+}
+
+// abandon reports the hosts of batch still in flight as failed: the run ended while they were
+// running and they did not return. Their goroutines are left to finish on their own.
+func (rs *runState) abandon(ctx context.Context, batch []*inventory.Host, seen bitset, deliver func(int, tasks.Result)) {
+	for i, h := range batch {
+		v, ok := rs.inflight.Load(h)
+		if !ok || !v.(*hostState).settled.CompareAndSwap(false, true) || !seen.set(i) {
+			continue
+		}
+		start := v.(*hostState).start
+		res := tasks.Result{Host: h.Name, Task: rs.run.Task, Status: tasks.StatusFailed, Attempts: 1, Started: start,
+			Duration: time.Since(start),
+			Err: fmt.Errorf("host %s: task %q abandoned: the run ended while it was running and it did not return: %w",
+				h.Name, rs.run.Task, context.Cause(ctx))}
+		if rs.chain.HasTaskEnd() {
+			rs.taskEnd(ctx, h, res)
+		}
+		deliver(i, res)
+	}
+}
+
 // runHost is one host's pipeline: TaskStart hooks, the attempt loop, connection cleanup,
 // TaskOK or TaskFailed hooks. It never panics.
 func (rs *runState) runHost(ctx context.Context, h *inventory.Host, res *tasks.Result) {
@@ -444,7 +519,17 @@ func (rs *runState) runHost(ctx context.Context, h *inventory.Host, res *tasks.R
 		return
 	}
 	start := time.Now()
-	*res = rs.execHost(ctx, h, start)
+	if rs.runWatch {
+		hs := &hostState{start: start}
+		rs.inflight.Store(h, hs)
+		defer rs.inflight.Delete(h)
+		*res = rs.execHost(ctx, h, start)
+		if !hs.settled.CompareAndSwap(false, true) {
+			return // abandoned: the run reported it
+		}
+	} else {
+		*res = rs.execHost(ctx, h, start)
+	}
 	res.Host = h.Name
 	if res.Task == "" {
 		res.Task = name
