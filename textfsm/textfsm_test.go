@@ -364,3 +364,25 @@ func TestTableText(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestLookupHost checks the index's Hostname column: a host-specific template first.
+func TestLookupHost(t *testing.T) {
+	dir := t.TempDir()
+	tpl := "Value A (\\S+)\n\nStart\n  ^${A} -> Record\n"
+	for name, text := range map[string]string{"index": "Template, Hostname, Platform, Command\nspecial.textfsm, lab-.*, cisco_ios, sh[[ow]] clock\ngeneric.textfsm, .*, cisco_ios, sh[[ow]] clock\n",
+		"special.textfsm": tpl, "generic.textfsm": tpl} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ix, err := textfsm.LoadIndex(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for host, want := range map[string]string{"lab-r1": "special.textfsm", "core-r1": "generic.textfsm", "xlab-r1": "generic.textfsm"} {
+		got, err := ix.LookupHost(host, "cisco_iosxe", "show clock")
+		if err != nil || filepath.Base(got.Name()) != want {
+			t.Errorf("%s: %v, %v; want %s", host, got, err, want)
+		}
+	}
+}
