@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gonorn/norn/hooks"
@@ -185,8 +186,7 @@ func ByData(key string) func(*inventory.Host) string {
 // reports its state changes to the run's Breaker hooks and logger.
 type Breaker struct {
 	cfg BreakerConfig
-	mu  sync.RWMutex
-	m   map[string]*breaker
+	m   sync.Map // scope key -> *breaker
 }
 
 // The states of a breaker.
@@ -205,6 +205,7 @@ type breaker struct {
 	name string
 	cfg  *BreakerConfig
 
+	closed   atomic.Bool // state == stateClosed, read without the lock
 	mu       sync.Mutex
 	state    string
 	ring     []login // the window of recent logins, a ring
@@ -224,31 +225,25 @@ func newBreaker(cfg BreakerConfig) (*Breaker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Breaker{cfg: c, m: map[string]*breaker{}}, nil
+	return &Breaker{cfg: c}, nil
 }
 
 func (b *Breaker) get(key string) *breaker {
-	b.mu.RLock()
-	br := b.m[key]
-	b.mu.RUnlock()
-	if br != nil {
-		return br
+	if v, ok := b.m.Load(key); ok {
+		return v.(*breaker)
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if br := b.m[key]; br != nil {
-		return br
-	}
-	br = &breaker{name: key, cfg: &b.cfg, state: stateClosed, ring: make([]login, b.cfg.Window), changed: make(chan struct{})}
+	br := &breaker{name: key, cfg: &b.cfg, state: stateClosed, ring: make([]login, b.cfg.Window), changed: make(chan struct{})}
+	br.closed.Store(true)
 	br.rep.Name = key
-	b.m[key] = br
-	return br
+	v, _ := b.m.LoadOrStore(key, br)
+	return v.(*breaker)
 }
 
 func (b *Breaker) lookup(key string) *breaker {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	return b.m[key]
+	if v, ok := b.m.Load(key); ok {
+		return v.(*breaker)
+	}
+	return nil
 }
 
 // State returns the state of the breaker of key ("closed", "open" or "half-open"), or "" when
@@ -325,12 +320,11 @@ func (b *Breaker) Report() []BreakerReport {
 
 // all returns a copy of every breaker's report, sorted by name.
 func (b *Breaker) all() []BreakerReport {
-	b.mu.RLock()
-	brs := make([]*breaker, 0, len(b.m))
-	for _, br := range b.m {
-		brs = append(brs, br)
-	}
-	b.mu.RUnlock()
+	var brs []*breaker
+	b.m.Range(func(_, v any) bool {
+		brs = append(brs, v.(*breaker))
+		return true
+	})
 	out := make([]BreakerReport, 0, len(brs))
 	now := time.Now()
 	for _, br := range brs {
@@ -385,12 +379,9 @@ func (b *Breaker) admit(ctx context.Context, h *inventory.Host, rs *runState) (t
 		return ticket{}, nil
 	}
 	br := b.get(key)
-	br.mu.Lock()
-	if br.state == stateClosed { // the common case, kept cheap
-		br.mu.Unlock()
+	if br.closed.Load() { // the common case, kept cheap
 		return ticket{br: br}, nil
 	}
-	br.mu.Unlock()
 	return b.wait(ctx, h, br, rs)
 }
 
@@ -563,6 +554,7 @@ func (br *breaker) signal() {
 func (br *breaker) transition(to string, now time.Time, evs *[]hooks.BreakerEvent) *hooks.BreakerEvent {
 	from := br.state
 	br.state = to
+	br.closed.Store(to == stateClosed)
 	br.signal()
 	if evs == nil {
 		return nil
