@@ -12,6 +12,7 @@ import (
 	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/runner"
 	"github.com/gonorn/norn/tasks"
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 	"github.com/gonorn/norn/tasks/rollout"
 )
 
@@ -94,6 +95,7 @@ func pushCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	asJSON := c.fs.Bool("json", false, "print the results as JSON on stdout")
 	canary := c.fs.Int("canary", 1, "hosts in the first batch")
 	batchSize := c.fs.Int("batch-size", 0, "largest batch after the canary (0: batches keep doubling)")
+	ckptOut := c.fs.String("checkpoint-out", "", "backup repository `dir`ectory where each host's checkpoint is stored (and committed) like a backup before the change")
 	confirm := c.fs.Duration("confirm-timeout", 5*time.Minute, "how long a device keeps an unconfirmed change (commit confirmed, commit timer) before it rolls back by itself")
 	var pre, post checkFlag
 	c.fs.Var(&pre, "pre-check", "`COMMAND::TEXT` whose output must contain TEXT (::!TEXT: must not) before the change; repeatable")
@@ -151,6 +153,19 @@ func pushCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		if rcfg.Template, err = rollout.ParseTemplate(*tplFile, string(b)); err != nil {
 			return fail("-template: %v", err)
+		}
+	}
+	var store *gitstore.Store
+	if *ckptOut != "" && !*dryRun {
+		if store, err = gitstore.Open(gitstore.Config{Dir: *ckptOut}); err != nil {
+			return fail("-checkpoint-out %s: %v", *ckptOut, err)
+		}
+		if store.Busy() {
+			return fail("-checkpoint-out %s: %v; wait for it to end", *ckptOut, gitstore.ErrBusy)
+		}
+		rcfg.OnCheckpoint = func(_ context.Context, host, config string) error {
+			_, _, err := store.Put(host, []byte(config))
+			return err
 		}
 	}
 	task, err := rollout.New(rcfg)
@@ -229,6 +244,14 @@ func pushCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if failed > 0 && start < len(hosts) {
 			rep.Stopped = fmt.Sprintf("batch %d of %d had %d failed host(s) of %d: the remaining %d hosts were not run", b+1, len(sizes), failed, size, len(hosts)-start)
 			break
+		}
+	}
+	if store != nil {
+		info, err := store.Commit("norn push: configurations before the change")
+		if err != nil {
+			fmt.Fprintf(stderr, "norn push: -checkpoint-out %s: %v\n", *ckptOut, err)
+		} else if info.Hash != "" {
+			fmt.Fprintf(stderr, "checkpoints committed to %s (%s)\n", *ckptOut, info.Hash)
 		}
 	}
 	var rollbackFailed []string

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gonorn/norn/tasks/backup/gitstore"
 )
 
 const pushTemplate = `{{if eq .Platform "juniper_junos"}}set system location building {{.Host}}-{{get "site"}}
@@ -38,7 +40,8 @@ func TestPushCommand(t *testing.T) {
 	mustMatch(t, "stderr", `(?m)^dry run on 5 hosts of .* in 3 batches \[1 2 2\]`, errOut)
 	noSecrets(t, "stdout", out)
 
-	code, out, errOut = norn(t, append(base, "-post-check", "show version::e", "-json")...)
+	repo := filepath.Join(dir, "repo")
+	code, out, errOut = norn(t, append(base, "-post-check", "show version::e", "-json", "-checkpoint-out", repo)...)
 	if code != exitOK {
 		t.Fatalf("push: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -56,6 +59,18 @@ func TestPushCommand(t *testing.T) {
 		}
 	}
 	noSecrets(t, "json", out)
+	mustMatch(t, "stderr", `checkpoints committed to .*repo \([0-9a-f]{40}\)`, errOut)
+	store, err := gitstore.Open(gitstore.Config{Dir: repo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range f.names {
+		b, ok, err := store.Get(name)
+		if err != nil || !ok || len(b) < 500 || strings.Contains(string(b), name+"-") {
+			t.Errorf("%s: checkpoint in the repository: ok %v err %v, %d bytes", name, ok, err, len(b))
+		}
+		noSecrets(t, "checkpoint", string(b))
+	}
 
 	code, out, errOut = norn(t, base...)
 	if code != exitOK || strings.Count(out, " UNCHANGED ") != 5 {

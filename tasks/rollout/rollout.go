@@ -39,6 +39,11 @@ type Config struct {
 	// Name prefixes the names of checkpoints, configure sessions and archive files the task
 	// creates. Default "norn".
 	Name string
+	// OnCheckpoint, when set, receives each host's checkpoint before anything changes: the
+	// running configuration cleaned and redacted like a backup (e.g. to put it in the backup
+	// repository with gitstore.Store.Put). An error stops the host before the change. Default
+	// none: the checkpoint is only in the Report.
+	OnCheckpoint func(ctx context.Context, host, config string) error
 	// Poll is how often the task reads the running configuration while it waits for a device
 	// to roll back by itself after a lost session. Default 2 s.
 	Poll time.Duration
@@ -230,6 +235,12 @@ func run(ctx context.Context, cfg Config, t *tasks.Task) (tasks.Result, error) {
 		return res(), fmt.Errorf("rollout: host %s: checkpoint: %w", t.Host.Name, err)
 	}
 	h.rep.Checkpoint = before
+	if cfg.OnCheckpoint != nil && !t.DryRun {
+		if err := cfg.OnCheckpoint(ctx, t.Host.Name, h.redact(before)); err != nil {
+			h.rep.Outcome = NotChanged
+			return res(), tasks.Permanent(fmt.Errorf("rollout: host %s: storing the checkpoint: %w", t.Host.Name, err))
+		}
+	}
 	// 2. pre-checks
 	for _, ch := range cfg.PreChecks {
 		if err := ch.run(ctx, h.c); err != nil {
