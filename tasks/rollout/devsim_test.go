@@ -222,3 +222,45 @@ func TestRolloutSessionLost(t *testing.T) {
 		}
 	}
 }
+
+// TestRolloutIOSXEWithoutArchive: with no archive path, IOS-XE falls back to the line-by-line
+// inverse, says so, and still verifies the rollback against the checkpoint.
+func TestRolloutIOSXEWithoutArchive(t *testing.T) {
+	l := startLab(t)
+	var name string
+	for _, d := range l.fleet.Devices() {
+		if d.Platform() == devsim.CiscoIOSXE {
+			name = d.Name()
+			if err := d.Configure("no archive"); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(d.RunningConfig(), "\narchive\n") {
+				t.Fatal("archive still configured")
+			}
+		}
+	}
+	lines := func(*inventory.Host) ([]string, error) {
+		return []string{"snmp-server location inv-1", "snmp-server contact inv-noc", "interface Loopback55", " description inv-test"}, nil
+	}
+	fn, err := rollout.New(rollout.Config{Lines: lines, PostChecks: []rollout.Check{failingCheck}, Poll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := runner.New(runner.Config{Inventory: l.inv, Connections: l.reg, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Filter(func(h *inventory.Host) bool { return h.Name == name }).Run(context.Background(), "rollout", fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr, _ := res.Get(name)
+	rep := report(t, hr)
+	if rep.Outcome != rollout.RolledBack || !strings.Contains(rep.Method, "line-by-line inverse") {
+		t.Fatalf("outcome %s method %q err %v", rep.Outcome, rep.Method, hr.Err)
+	}
+	d, _ := l.fleet.Device(name)
+	if cfg := d.RunningConfig(); strings.Contains(cfg, "inv-") || strings.Contains(cfg, "Loopback55") {
+		t.Fatal("the inverse left lines behind")
+	}
+}
