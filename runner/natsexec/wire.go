@@ -2,7 +2,6 @@ package natsexec
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -208,6 +207,3 @@ func QueueName(s string) string {
 	}
 	return b.String()
 }
-
-// errNoQueue is returned for an invalid queue name.
-var errNoQueue = errors.New("natsexec: empty queue name")
