@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -127,9 +128,8 @@ func (e *NoWorkerError) Error() string {
 
 // pending is the controller's view of one host of the batch.
 type pending struct {
-	queue   string
-	started bool
-	done    bool
+	queue string
+	done  bool
 }
 
 // Execute publishes one work message per host of job and emits each host's result as it comes
@@ -191,11 +191,26 @@ func (e *Executor) Execute(ctx context.Context, job *runner.Job, emit func(i int
 			}
 		}
 	}()
-	startedCh := make(chan *nats.Msg, 1024)
-	sub, err := e.cfg.Conn.ChanSubscribe(e.n.started(run), startedCh)
+	// Heartbeats arrive on NATS's goroutine: they only set atomics, so none is dropped for
+	// want of a reader.
+	now := time.Now()
+	activity := make(map[string]*atomic.Int64, len(queues)) // queue -> last sign of a worker (unix ns)
+	for q := range queues {
+		activity[q] = new(atomic.Int64)
+		activity[q].Store(now.UnixNano())
+	}
+	started := make([]atomic.Bool, len(hosts))
+	sub, err := e.cfg.Conn.Subscribe(e.n.started(run), func(m *nats.Msg) {
+		var s startedMsg
+		if json.Unmarshal(m.Data, &s) == nil && s.Batch == job.Batch && s.Index >= 0 && s.Index < len(hosts) {
+			started[s.Index].Store(true)
+			activity[hosts[s.Index].queue].Store(time.Now().UnixNano())
+		}
+	})
 	if err != nil {
 		return fmt.Errorf("natsexec: subscribing to heartbeats of run %s: %w", run, err)
 	}
+	_ = sub.SetPendingLimits(-1, 64<<20)
 	defer func() { _ = sub.Unsubscribe() }()
 	defer e.cleanup(run)
 
@@ -209,11 +224,7 @@ func (e *Executor) Execute(ctx context.Context, job *runner.Job, emit func(i int
 	}
 
 	left := len(hosts)
-	now := time.Now()
-	activity := make(map[string]time.Time, len(queues))
-	for q := range queues {
-		activity[q] = now
-	}
+	givenUp := map[string]bool{}
 	tick := time.NewTicker(min(time.Second, e.cfg.NoWorkerWait/4+time.Millisecond))
 	defer tick.Stop()
 	var obs jetstream.ObjectStore
@@ -247,7 +258,7 @@ func (e *Executor) Execute(ctx context.Context, job *runner.Job, emit func(i int
 			return // another batch's, or a duplicate
 		}
 		hosts[i].done = true
-		activity[hosts[i].queue] = time.Now()
+		activity[hosts[i].queue].Store(time.Now().UnixNano())
 		left--
 		res := decodeResult(rm, job.Task, e.cfg.Decode)
 		if e.cfg.Finish != nil {
@@ -255,32 +266,21 @@ func (e *Executor) Execute(ctx context.Context, job *runner.Job, emit func(i int
 		}
 		emit(i, res)
 	}
-	onStarted := func(m *nats.Msg) {
-		var s startedMsg
-		if json.Unmarshal(m.Data, &s) == nil && s.Index >= 0 && s.Index < len(hosts) {
-			hosts[s.Index].started = true
-			activity[hosts[s.Index].queue] = time.Now()
-		}
-	}
 	for left > 0 {
 		select {
 		case m := <-results:
 			handle(m)
-		case m := <-startedCh:
-			onStarted(m)
 		case <-tick.C:
-			left -= e.giveUp(run, job, hosts, queues, activity, emit)
+			left -= e.giveUp(run, job, hosts, queues, activity, givenUp, emit)
 		case <-ctx.Done():
 			e.abandon(run, "cancelled")
 			// Wait a little for hosts already running: they end with the cancellation.
 			grace := time.NewTimer(e.cfg.CancelGrace)
 			defer grace.Stop()
-			for e.running(hosts) > 0 {
+			for running(hosts, started) > 0 {
 				select {
 				case m := <-results:
 					handle(m)
-				case m := <-startedCh:
-					onStarted(m)
 				case <-grace.C:
 					return nil
 				}
@@ -332,10 +332,10 @@ func (e *Executor) publish(ctx context.Context, run string, job *runner.Job, hos
 }
 
 // running counts hosts started and not done.
-func (e *Executor) running(hosts []pending) int {
+func running(hosts []pending, started []atomic.Bool) int {
 	n := 0
-	for _, h := range hosts {
-		if h.started && !h.done {
+	for i, h := range hosts {
+		if started[i].Load() && !h.done {
 			n++
 		}
 	}
@@ -345,11 +345,11 @@ func (e *Executor) running(hosts []pending) int {
 // giveUp reports not run the remaining hosts of each queue silent for NoWorkerWait, purging
 // their queued messages. It returns how many hosts it reported.
 func (e *Executor) giveUp(run string, job *runner.Job, hosts []pending, queues map[string][]int,
-	activity map[string]time.Time, emit func(int, tasks.Result)) int {
+	activity map[string]*atomic.Int64, givenUp map[string]bool, emit func(int, tasks.Result)) int {
 	now := time.Now()
 	var silent []string
 	for q, last := range activity {
-		if now.Sub(last) >= e.cfg.NoWorkerWait {
+		if !givenUp[q] && now.Sub(time.Unix(0, last.Load())) >= e.cfg.NoWorkerWait {
 			silent = append(silent, q)
 		}
 	}
@@ -374,7 +374,7 @@ func (e *Executor) giveUp(run string, job *runner.Job, hosts []pending, queues m
 			emit(i, tasks.Result{Host: h, Task: job.Task, Status: tasks.StatusNotRun,
 				Err: &runner.NotRunError{Host: h, Reason: "its queue has no worker", Cause: cause}})
 		}
-		delete(activity, q)
+		givenUp[q] = true
 		if count > 0 {
 			e.cfg.Logger.Warn().Str("run", run).Str("queue", q).Int("hosts", count).Dur("waited", e.cfg.NoWorkerWait).
 				Msg("natsexec: no worker for queue; its hosts are reported not run")
