@@ -1,6 +1,7 @@
 package devsim
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/md5"
 	"encoding/hex"
@@ -145,6 +146,16 @@ func (d *Device) lookupFile(path string) (string, *devFile, error) {
 	return key, f, nil
 }
 
+// sizeOf returns the size of the file with that key (0 when there is none).
+func (d *Device) sizeOf(key string) int64 {
+	d.fs.mu.Lock()
+	defer d.fs.mu.Unlock()
+	if f, ok := d.fs.byKey[key]; ok {
+		return f.size
+	}
+	return 0
+}
+
 // fileList returns the files, sorted by name.
 func (d *Device) fileList() []string {
 	d.fs.mu.Lock()
@@ -264,8 +275,12 @@ func fileCommand(s *session, action string, args []string) (string, bool) {
 func (d *Device) runSFTP(ch ssh.Channel) {
 	h := sftpHandler{d: d}
 	srv := sftp.NewRequestServer(ch, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h})
-	_ = srv.Serve()
+	code := uint32(0)
+	if err := srv.Serve(); err != nil && !errors.Is(err, io.EOF) {
+		code = 1
+	}
 	_ = srv.Close()
+	exitStatus(ch, code) // OpenSSH's scp (SFTP mode) fails without it
 }
 
 type sftpHandler struct{ d *Device }
@@ -423,4 +438,120 @@ func (l listerAt) ListAt(out []os.FileInfo, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// ---- SCP ----
+
+// scpCommand reports whether an exec request is an SCP transfer ("scp -t PATH" to receive,
+// "scp -f PATH" to send) and returns its direction and path.
+func scpCommand(cmd string) (sink bool, path string, ok bool) {
+	f := strings.Fields(cmd)
+	if len(f) < 3 || f[0] != "scp" {
+		return false, "", false
+	}
+	for _, a := range f[1 : len(f)-1] {
+		switch {
+		case a == "--":
+		case strings.HasPrefix(a, "-") && strings.ContainsRune(a, 't'):
+			sink, ok = true, true
+		case strings.HasPrefix(a, "-") && strings.ContainsRune(a, 'f'):
+			sink, ok = false, true
+		}
+	}
+	return sink, f[len(f)-1], ok
+}
+
+// runSCP serves one SCP transfer (the legacy rcp protocol that "scp -O" and Cisco's SCP
+// server speak) on the device's file system, and returns the exit status.
+func (d *Device) runSCP(ch io.ReadWriter, sink bool, path string) uint32 {
+	r := bufio.NewReader(ch)
+	fail := func(msg string) uint32 {
+		_, _ = fmt.Fprintf(ch, "\x01scp: %s\n", msg)
+		return 1
+	}
+	ack := func() bool {
+		b, err := r.ReadByte()
+		return err == nil && b == 0
+	}
+	if !sink {
+		_, f, err := d.lookupFile(path)
+		if err != nil {
+			return fail(path + ": No such file or directory")
+		}
+		if f.data == nil && f.size > 0 {
+			return fail(path + ": contents not kept (DiscardFileData)")
+		}
+		if !ack() {
+			return 1
+		}
+		// the name as the client asked for it (OpenSSH checks it against its request)
+		fmt.Fprintf(ch, "C0644 %d %s\n", f.size, path[strings.LastIndexByte(path, '/')+1:])
+		if !ack() {
+			return 1
+		}
+		_, _ = ch.Write(f.data)
+		_, _ = ch.Write([]byte{0})
+		if !ack() {
+			return 1
+		}
+		return 0
+	}
+	_, _ = ch.Write([]byte{0})
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return 0 // the client is done
+		}
+		switch line[0] {
+		case 'T', 'E', 'D':
+			_, _ = ch.Write([]byte{0})
+			continue
+		case 'C':
+		default:
+			return fail("protocol error: " + strings.TrimSpace(line))
+		}
+		var mode string
+		var size int64
+		var name string
+		if n, _ := fmt.Sscanf(line, "C%s %d %s\n", &mode, &size, &name); n != 3 || size < 0 {
+			return fail("protocol error: " + strings.TrimSpace(line))
+		}
+		target := path
+		if home := d.cfg.Platform.fileSystem(); strings.TrimSuffix(strings.TrimPrefix(target, "/"), "/") == strings.TrimPrefix(strings.TrimSuffix(home, "/"), "/") {
+			target = strings.TrimSuffix(home, "/") + "/" + name // a directory: keep the file's name
+		}
+		key, err := d.canonicalPath(target)
+		switch {
+		case errors.Is(err, fs.ErrPermission):
+			return fail(target + ": Permission denied")
+		case err != nil:
+			return fail(target + ": No such file or directory")
+		}
+		w := &fileWriter{d: d, key: key}
+		if free := d.FreeSpace() + d.sizeOf(key); size > free { // before reading anything
+			return fail(fmt.Sprintf("%s: %v (%d bytes free)", key, errNoSpace, free))
+		}
+		_, _ = ch.Write([]byte{0})
+		buf := make([]byte, 32<<10)
+		var off int64
+		for off < size {
+			n, err := r.Read(buf[:min(int64(len(buf)), size-off)])
+			if n > 0 {
+				if _, werr := w.WriteAt(buf[:n], off); werr != nil {
+					return fail(werr.Error())
+				}
+				off += int64(n)
+			}
+			if err != nil {
+				return 1
+			}
+		}
+		if !ack() {
+			return 1
+		}
+		if err := w.Close(); err != nil {
+			return fail(err.Error())
+		}
+		_, _ = ch.Write([]byte{0})
+	}
 }

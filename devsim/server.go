@@ -297,6 +297,10 @@ func (d *Device) runExec(sc *ssh.ServerConn, ch ssh.Channel, cmd string) {
 		_, _ = io.Copy(io.Discard, ch)
 		return
 	}
+	if sink, path, ok := scpCommand(cmd); ok {
+		exitStatus(ch, d.runSCP(ch, sink, path))
+		return
+	}
 	s := newSession(d, ch, nil, nil, sc.User())
 	s.length = 0
 	s.dl.start(s)
