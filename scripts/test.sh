@@ -11,7 +11,8 @@ STATICCHECK_VERSION=0.8.2
 # The real tools the hooks' tests run (each skips when missing): Alertmanager (alerts across
 # runs, inhibit rules), the Pushgateway (metrics pushed by one-shot runs), promtool (check metrics).
 missing=()
-for pair in prometheus-alertmanager:prometheus-alertmanager prometheus-pushgateway:prometheus-pushgateway promtool:prometheus; do
+# OpenSSH's scp and sftp clients copy files to devsim's SCP and SFTP servers (devsim tests).
+for pair in prometheus-alertmanager:prometheus-alertmanager prometheus-pushgateway:prometheus-pushgateway promtool:prometheus scp:openssh-client; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
