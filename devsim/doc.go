@@ -17,6 +17,16 @@
 // latency, dropped connections, truncated configurations and banner delays. Each device also
 // serves NETCONF (base:1.0 and base:1.1 framing) on the "netconf" SSH subsystem.
 //
+// Changes have each platform's own safety net: Junos "commit confirmed N", "rollback N" and a
+// shared candidate that survives "exit configuration-mode"; IOS-XR "commit confirmed" and
+// "rollback configuration last N"; EOS configure sessions with "commit timer" and "abort"; NX-OS
+// "checkpoint" and "rollback running-config checkpoint"; IOS-XE "archive config" and "configure
+// replace". Unconfirmed commits roll back on the device's own timer (scaled by
+// DeviceConfig.ConfirmUnit), with or without the session that made them. Each device also has a
+// file system (bootflash:, flash:, harddisk: or /var/tmp, of DeviceConfig.FileSystemSize) served
+// over SFTP (the "sftp" subsystem) and SCP ("scp -t"/"scp -f" exec requests) and shown by "dir"
+// and the platforms' MD5 commands.
+//
 // [Start] runs one device; [StartFleet] runs N devices in the current process and writes a
 // known_hosts file and a Nornir SimpleInventory (hosts.yaml, groups.yaml, defaults.yaml) for them;
 // the devsim command (devsim/cmd/devsim) runs a fleet as its own process.
