@@ -264,3 +264,27 @@ func TestRolloutIOSXEWithoutArchive(t *testing.T) {
 		t.Fatal("the inverse left lines behind")
 	}
 }
+
+// TestRolloutRejectedLine: a line the device rejects fails the change at "apply"; what was
+// applied before it is rolled back and verified (NX-OS, IOS-XE), or never reached the running
+// configuration (EOS session, Junos and IOS-XR candidates).
+func TestRolloutRejectedLine(t *testing.T) {
+	l := startLab(t)
+	res := l.run(t, rollout.Config{Lines: func(h *inventory.Host) ([]string, error) {
+		if h.Platform() == "juniper_junos" {
+			return []string{"set system location building rej1", "set bogus-statement x"}, nil
+		}
+		return []string{"snmp-server location rej1", "frobnicate the router"}, nil
+	}})
+	for name, r := range res {
+		rep := report(t, r)
+		var e *rollout.Error
+		if rep.Outcome != rollout.RolledBack || !errors.As(r.Err, &e) || e.Stage != "apply" || !errors.Is(r.Err, connection.ErrCommandFailed) {
+			t.Errorf("%s (%s): %s %v", name, rep.Platform, rep.Outcome, r.Err)
+		}
+		d, _ := l.fleet.Device(name)
+		if strings.Contains(d.RunningConfig(), "rej1") {
+			t.Errorf("%s: the lines before the rejected one are still there", name)
+		}
+	}
+}

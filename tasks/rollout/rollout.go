@@ -114,7 +114,9 @@ type Report struct {
 	// RollbackDiff, after a failed rollback, is the diff from the checkpoint to what the
 	// device has now.
 	RollbackDiff string `json:"rollback_diff,omitempty"`
-	// RolledBackBy says who restored the checkpoint: "task" or "device" (its own timer).
+	// RolledBackBy says who restored the checkpoint: "task", "device" (its own commit-confirmed
+	// timer), or "nothing" (the failed change never reached the running configuration, e.g. a
+	// line rejected inside an EOS configure session or before anything was applied).
 	RolledBackBy string `json:"rolled_back_by,omitempty"`
 }
 
@@ -271,7 +273,7 @@ func run(ctx context.Context, cfg Config, t *tasks.Task) (tasks.Result, error) {
 	}
 	stage, cause := h.change(ctx, id, lines)
 	if cause != nil {
-		rbErr := h.rollback(ctx, id, cause)
+		rbErr := h.rollback(ctx, id, stage, cause)
 		e := &Error{Host: t.Host.Name, Stage: stage, Cause: cause, Rollback: rbErr}
 		r := res()
 		if rbErr != nil {
@@ -316,7 +318,7 @@ func (h *host) change(ctx context.Context, id string, lines []string) (string, e
 }
 
 // rollback restores the checkpoint and verifies it; nil means verified.
-func (h *host) rollback(ctx context.Context, id string, cause error) error {
+func (h *host) rollback(ctx context.Context, id, stage string, cause error) error {
 	lost := errors.Is(cause, connection.ErrConnectionLost) || errors.Is(cause, context.DeadlineExceeded)
 	if ctx.Err() != nil {
 		// The run was cancelled: still try, with a bounded context of our own.
@@ -341,7 +343,10 @@ func (h *host) rollback(ctx context.Context, id string, cause error) error {
 	}
 	// Already back (a device timer fired during the post-checks, or nothing was applied)?
 	if now, err := h.running(ctx); err == nil && now == h.rep.Checkpoint {
-		h.rep.RolledBackBy = "device"
+		h.rep.RolledBackBy = "nothing"
+		if h.strat.timed() && stage != "apply" {
+			h.rep.RolledBackBy = "device"
+		}
 		h.strat.cleanup(ctx, h, id)
 		return nil
 	}
