@@ -96,7 +96,7 @@ func pushCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	canary := c.fs.Int("canary", 1, "hosts in the first batch")
 	batchSize := c.fs.Int("batch-size", 0, "largest batch after the canary (0: batches keep doubling)")
 	ckptOut := c.fs.String("checkpoint-out", "", "backup repository `dir`ectory where each host's checkpoint is stored (and committed) like a backup before the change")
-	confirm := c.fs.Duration("confirm-timeout", 5*time.Minute, "how long a device keeps an unconfirmed change (commit confirmed, commit timer) before it rolls back by itself")
+	confirm := c.fs.Duration("confirm-timeout", 5*time.Minute, "how long a device keeps an unconfirmed change (commit confirmed, commit timer) before it rolls back by itself; -timeout is raised to this plus 2m")
 	var pre, post checkFlag
 	c.fs.Var(&pre, "pre-check", "`COMMAND::TEXT` whose output must contain TEXT (::!TEXT: must not) before the change; repeatable")
 	c.fs.Var(&post, "post-check", "`COMMAND::TEXT` checked after the change, before it is confirmed; a failure rolls back; repeatable")
@@ -176,9 +176,15 @@ func pushCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	// A host may wait for its device's own rollback (up to the confirm window and a minute): a
+	// shorter per-host timeout would cut that wait and leave the rollback unverified.
+	if least := *confirm + 2*time.Minute; cfg.Runner.Timeout > 0 && cfg.Runner.Timeout < least {
+		cfg.Runner.Timeout = least
+	}
 	hr, err := setupHostRun(ctx, "push", cfg, stdout, stderr, !*asJSON, func(rc *runner.Config) {
 		// The canary batches are push's own; each batch is one run.
 		rc.BatchSize, rc.MaxFailRatio = 0, 0
+
 	})
 	if err != nil {
 		return fail("%v", err)
