@@ -208,6 +208,10 @@ type NATSConfig struct {
 	NoWorkerWait time.Duration
 	// Prefix names the subjects and streams. Default norn.
 	Prefix string
+	// AckWait is how long a host taken by a worker may go without a sign of life (a worker
+	// sends one every AckWait/3) before JetStream hands it to another worker: what a worker
+	// killed mid-run costs. Default 30s.
+	AckWait time.Duration
 }
 
 // Default returns the configuration with every default.
@@ -220,6 +224,6 @@ func Default() *Config {
 		Logging: LoggingConfig{Level: "error", Format: "console", Progress: "auto"},
 		Hooks:   HooksConfig{Pushgateway: PushgatewayConfig{Job: "norn_backup"}},
 		Backup:  BackupConfig{Out: "backup-out", Redact: "all", Stale: 24 * time.Hour},
-		NATS:    NATSConfig{Route: []string{"region", "site"}, NoWorkerWait: 30 * time.Second, Prefix: "norn"},
+		NATS:    NATSConfig{Route: []string{"region", "site"}, NoWorkerWait: 30 * time.Second, Prefix: "norn", AckWait: 30 * time.Second},
 	}
 }

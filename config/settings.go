@@ -224,6 +224,9 @@ var keys = []Key{
 		field: func(c *Config) any { return &c.NATS.NoWorkerWait }},
 	{Name: "nats.prefix", Env: []string{"NORN_NATS_PREFIX"}, Usage: "prefix of the NATS subjects and JetStream streams",
 		field: func(c *Config) any { return &c.NATS.Prefix }},
+	{Name: "nats.ack_wait", Env: []string{"NORN_NATS_ACK_WAIT"}, Flag: "nats-ack-wait",
+		Usage: "how long a host taken by a worker may go without a sign of life before another worker gets it (what a dead worker costs)",
+		field: func(c *Config) any { return &c.NATS.AckWait }},
 }
 
 // Type names the kind of value the setting takes: string, int, number, bool, duration, list

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gonorn/norn/hooks/progress"
 	"github.com/gonorn/norn/tasks/backup"
@@ -44,6 +45,17 @@ func (c *Config) Validate() error {
 	}
 	if math.IsNaN(r.MaxFailRatio) || r.MaxFailRatio < 0 || r.MaxFailRatio > 1 {
 		bad("runner.max_fail_ratio", "want a fraction between 0 and 1")
+	}
+	if n := &c.NATS; n.URL != "" || n.Region != "" {
+		if n.AckWait < time.Second {
+			bad("nats.ack_wait", "want at least 1s")
+		}
+		if n.NoWorkerWait <= 0 {
+			bad("nats.no_worker_wait", "want more than 0")
+		}
+		if n.Prefix == "" || strings.ToLower(n.Prefix) != n.Prefix || strings.ContainsAny(n.Prefix, ".*> ") {
+			bad("nats.prefix", "want lower-case letters, digits, '-' or '_'")
+		}
 	}
 	switch strings.ToLower(c.Logging.Level) {
 	case "debug", "info", "warn", "warning", "error":

@@ -187,6 +187,7 @@ func workerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	w, err := natsexec.NewWorker(ctx, natsexec.WorkerConfig{
 		Conn: conn, StreamOptions: natsexec.StreamOptions{Prefix: cfg.NATS.Prefix}, Queue: cfg.NATS.Region,
 		Runner: r, Tasks: map[string]tasks.Func{"backup": fetch}, Concurrency: cfg.Runner.Workers, Logger: log,
+		AckWait: cfg.NATS.AckWait,
 	})
 	if err != nil {
 		return fail("-nats-url %s: %v", redactURL(cfg.NATS.URL), err)

@@ -91,3 +91,27 @@ func TestDistributedBackupCommitsOnTheController(t *testing.T) {
 	}
 	mustMatch(t, "local rerun", `changed 0, unchanged 10`, stdout)
 }
+
+func TestWorkerUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-region", "emea"}, "-nats-url"},
+		{[]string{"-nats-url", "nats://127.0.0.1:1"}, "-region"},
+		{[]string{"-nats-url", "nats://127.0.0.1:1", "-region", "EMEA 1"}, `want lower-case`},
+		{[]string{"-nats-url", "nats://127.0.0.1:1", "-region", "emea"}, "no inventory"},
+		{[]string{"-nats-url", "nats://127.0.0.1:1", "-region", "emea", "-nats-ack-wait", "10ms"}, "-nats-ack-wait 10ms: want at least 1s"},
+	} {
+		var stderr bytes.Buffer
+		if code := workerCmd(context.Background(), tc.args, &bytes.Buffer{}, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("norn worker %v: exit %d, stderr %q; want exit 2 naming %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+	// The controller refuses the simulated fleet: workers cannot share it.
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-nats-url", "nats://127.0.0.1:1"}, &bytes.Buffer{}, &stderr); code != exitUsage ||
+		!strings.Contains(stderr.String(), "needs an inventory its workers share") {
+		t.Errorf("norn backup -nats-url without inventory: exit %d, %q", code, stderr.String())
+	}
+}
