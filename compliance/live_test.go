@@ -12,11 +12,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gonorn/norn/compliance"
-	"github.com/gonorn/norn/connection"
 	"github.com/gonorn/norn/devsim"
 	"github.com/gonorn/norn/hooks"
-	"github.com/gonorn/norn/inventory"
-	"github.com/gonorn/norn/plugins/scrapli"
+	"github.com/gonorn/norn/plugins/scrapli/scraplitest"
 	"github.com/gonorn/norn/runner"
 )
 
@@ -31,21 +29,8 @@ func TestTaskLive(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	fleet, err := devsim.StartFleet(ctx, devsim.FleetConfig{N: 5, Seed: 2, Dir: t.TempDir(), ConfigSize: 6 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fleet.Close()
-	dir := t.TempDir()
-	if err := fleet.WriteInventory(dir); err != nil {
-		t.Fatal(err)
-	}
-	inv, err := inventory.LoadDir(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := connection.NewRegistry()
-	scrapli.MustRegister(reg)
+	lab := scraplitest.StartFleet(t, ctx, devsim.FleetConfig{N: 5, Seed: 2, ConfigSize: 6 << 10})
+	inv, reg := lab.Inventory, lab.Registry
 	var mu sync.Mutex
 	failed := map[string]string{}
 	r, err := runner.New(runner.Config{Inventory: inv, Connections: reg, Workers: 5, Hooks: []hooks.Hook{

@@ -11,7 +11,7 @@ import (
 	"github.com/gonorn/norn/connection"
 	"github.com/gonorn/norn/devsim"
 	"github.com/gonorn/norn/inventory"
-	"github.com/gonorn/norn/plugins/scrapli"
+	"github.com/gonorn/norn/plugins/scrapli/scraplitest"
 	"github.com/gonorn/norn/runner"
 	"github.com/gonorn/norn/tasks"
 	"github.com/gonorn/norn/textfsm"
@@ -28,21 +28,8 @@ func TestSendCommandDevsim(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	fleet, err := devsim.StartFleet(ctx, devsim.FleetConfig{N: 5, Seed: 3, Dir: t.TempDir(), ConfigSize: 4 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fleet.Close()
-	dir := t.TempDir()
-	if err := fleet.WriteInventory(dir); err != nil {
-		t.Fatal(err)
-	}
-	inv, err := inventory.LoadDir(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := connection.NewRegistry()
-	scrapli.MustRegister(reg)
+	lab := scraplitest.StartFleet(t, ctx, devsim.FleetConfig{N: 5, Seed: 3, ConfigSize: 4 << 10})
+	inv, reg := lab.Inventory, lab.Registry
 	r, err := runner.New(runner.Config{Inventory: inv, Connections: reg, Workers: 5})
 	if err != nil {
 		t.Fatal(err)

@@ -10,8 +10,8 @@ import (
 
 	"github.com/gonorn/norn/connection"
 	"github.com/gonorn/norn/devsim"
-	"github.com/gonorn/norn/inventory"
 	"github.com/gonorn/norn/plugins/scrapli"
+	"github.com/gonorn/norn/plugins/scrapli/scraplitest"
 )
 
 // TestFleetInventory connects to every device of a simulated fleet through the inventory the
@@ -20,21 +20,8 @@ import (
 func TestFleetInventory(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	fleet, err := devsim.StartFleet(ctx, devsim.FleetConfig{N: 10, Seed: 3, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fleet.Close()
-	dir := t.TempDir()
-	if err := fleet.WriteInventory(dir); err != nil {
-		t.Fatal(err)
-	}
-	inv, err := inventory.LoadDir(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := connection.NewRegistry()
-	scrapli.MustRegister(reg)
+	lab := scraplitest.StartFleet(t, ctx, devsim.FleetConfig{N: 10, Seed: 3})
+	fleet, dir, inv, reg := lab.Fleet, lab.InventoryDir, lab.Inventory, lab.Registry
 	mgr := connection.NewManager(reg, connection.ManagerConfig{})
 	defaults, _ := os.ReadFile(filepath.Join(dir, "defaults.yaml"))
 	netconfOptions := strings.Contains(string(defaults), "scrapli_netconf")

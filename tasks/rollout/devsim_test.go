@@ -13,7 +13,7 @@ import (
 	"github.com/gonorn/norn/connection"
 	"github.com/gonorn/norn/devsim"
 	"github.com/gonorn/norn/inventory"
-	"github.com/gonorn/norn/plugins/scrapli"
+	"github.com/gonorn/norn/plugins/scrapli/scraplitest"
 	"github.com/gonorn/norn/runner"
 	"github.com/gonorn/norn/tasks"
 	"github.com/gonorn/norn/tasks/rollout"
@@ -34,23 +34,8 @@ func startLab(t *testing.T) *lab {
 	if testing.Short() {
 		t.Skip("starts a simulated fleet")
 	}
-	ctx := context.Background()
-	fleet, err := devsim.StartFleet(ctx, devsim.FleetConfig{N: 5, Seed: 13, Dir: t.TempDir(), ConfigSize: 4 << 10, ConfirmUnit: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fleet.Close() })
-	dir := t.TempDir()
-	if err := fleet.WriteInventory(dir); err != nil {
-		t.Fatal(err)
-	}
-	inv, err := inventory.LoadDir(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := connection.NewRegistry()
-	scrapli.MustRegister(reg)
-	return &lab{fleet: fleet, inv: inv, reg: reg}
+	f := scraplitest.StartFleet(t, context.Background(), devsim.FleetConfig{N: 5, Seed: 13, ConfigSize: 4 << 10, ConfirmUnit: 20 * time.Millisecond})
+	return &lab{fleet: f.Fleet, inv: f.Inventory, reg: f.Registry}
 }
 
 func (l *lab) run(t *testing.T, cfg rollout.Config, opts ...runner.RunOption) map[string]tasks.Result {

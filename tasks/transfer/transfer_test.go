@@ -16,7 +16,7 @@ import (
 	"github.com/gonorn/norn/connection"
 	"github.com/gonorn/norn/devsim"
 	"github.com/gonorn/norn/inventory"
-	"github.com/gonorn/norn/plugins/scrapli"
+	"github.com/gonorn/norn/plugins/scrapli/scraplitest"
 	"github.com/gonorn/norn/runner"
 	"github.com/gonorn/norn/tasks"
 	"github.com/gonorn/norn/tasks/transfer"
@@ -32,24 +32,9 @@ type lab struct {
 
 func startLab(t testing.TB, cfg devsim.FleetConfig) *lab {
 	t.Helper()
-	ctx := context.Background()
-	cfg.Seed, cfg.Dir, cfg.ConfigSize = 21, t.TempDir(), 3<<10
-	fleet, err := devsim.StartFleet(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fleet.Close() })
-	dir := t.TempDir()
-	if err := fleet.WriteInventory(dir); err != nil {
-		t.Fatal(err)
-	}
-	inv, err := inventory.LoadDir(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := connection.NewRegistry()
-	scrapli.MustRegister(reg)
-	return &lab{fleet: fleet, inv: inv, reg: reg}
+	cfg.Seed, cfg.ConfigSize = 21, 3<<10
+	f := scraplitest.StartFleet(t, context.Background(), cfg)
+	return &lab{fleet: f.Fleet, inv: f.Inventory, reg: f.Registry}
 }
 
 func (l *lab) run(t testing.TB, fn tasks.Func, workers int) map[string]tasks.Result {
