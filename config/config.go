@@ -20,6 +20,7 @@ type Config struct {
 	Hooks     HooksConfig
 	Backup    BackupConfig
 	NATS      NATSConfig
+	Serve     ServeConfig
 
 	origins map[string]Origin // key -> where its value came from (absent: Default)
 }
@@ -185,6 +186,16 @@ type BackupConfig struct {
 	Stale time.Duration
 }
 
+// ServeConfig is the backup service, norn serve (key serve).
+type ServeConfig struct {
+	// Listen is the HTTP address; beyond loopback a token is required. Default 127.0.0.1:9469.
+	Listen string
+	// Every is the time between the starts of scheduled backups; 0: only on demand. Default 1h.
+	Every time.Duration
+	// TokenFile holds the API token (else $NORN_SERVE_TOKEN). Default: none.
+	TokenFile string
+}
+
 // NATSConfig distributes runs over regional workers through NATS JetStream (key nats; see
 // runner/natsexec). With no URL, runs are local.
 type NATSConfig struct {
@@ -224,6 +235,7 @@ func Default() *Config {
 		Logging: LoggingConfig{Level: "error", Format: "console", Progress: "auto"},
 		Hooks:   HooksConfig{Pushgateway: PushgatewayConfig{Job: "norn_backup"}},
 		Backup:  BackupConfig{Out: "backup-out", Redact: "all", Stale: 24 * time.Hour},
+		Serve:   ServeConfig{Listen: "127.0.0.1:9469", Every: time.Hour},
 		NATS:    NATSConfig{Route: []string{"region", "site"}, NoWorkerWait: 30 * time.Second, Prefix: "norn", AckWait: 30 * time.Second},
 	}
 }

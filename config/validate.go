@@ -46,6 +46,12 @@ func (c *Config) Validate() error {
 	if math.IsNaN(r.MaxFailRatio) || r.MaxFailRatio < 0 || r.MaxFailRatio > 1 {
 		bad("runner.max_fail_ratio", "want a fraction between 0 and 1")
 	}
+	if c.Serve.Every < 0 {
+		bad("serve.every", "want 0 (on demand only) or a positive duration")
+	}
+	if c.Serve.Listen == "" {
+		bad("serve.listen", "want an address such as 127.0.0.1:9469")
+	}
 	if n := &c.NATS; n.URL != "" || n.Region != "" {
 		if n.AckWait < time.Second {
 			bad("nats.ack_wait", "want at least 1s")

@@ -34,6 +34,7 @@ type serveOptions struct {
 	listen    string
 	every     time.Duration
 	tokenFile string
+	set       map[string]bool // the flags given on the command line
 }
 
 // serveFlagNames are the flags splitServeArgs takes for serve (each takes a value).
@@ -98,6 +99,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveOptions, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, errUsage
 	}
+	so.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { so.set[f.Name] = true })
 	if so.every < 0 {
 		fmt.Fprintf(stderr, "serve: -every %s: want 0 (on demand only) or a positive duration\n", so.every)
 		return nil, errUsage
@@ -162,6 +165,16 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	o, err := parseFlags(bArgs, stderr)
 	if err != nil {
 		return exitUsage
+	}
+	// serve.* from norn.yaml or the environment, where the command line says nothing.
+	if !so.set["listen"] {
+		so.listen = o.cfg.Serve.Listen
+	}
+	if !so.set["every"] {
+		so.every = o.cfg.Serve.Every
+	}
+	if !so.set["token-file"] {
+		so.tokenFile = o.cfg.Serve.TokenFile
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "serve: "+format+"\n", a...)

@@ -305,3 +305,20 @@ func TestServeTokenFile(t *testing.T) {
 		t.Errorf("stdout does not say a token is required: %s", s.stdout.String())
 	}
 }
+
+// serve.* settings come from the environment (or norn.yaml) where the command line says nothing.
+func TestServeSettingsFromEnvironment(t *testing.T) {
+	t.Setenv("NORN_SERVE_LISTEN", "0.0.0.0:0")
+	t.Setenv(serveTokenEnv, "")
+	var stderr bytes.Buffer
+	code := serveCmd(context.Background(), []string{"-inventory", t.TempDir(), "-out", t.TempDir()}, &bytes.Buffer{}, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), "-listen 0.0.0.0:0: reachable beyond this machine") {
+		t.Fatalf("NORN_SERVE_LISTEN=0.0.0.0:0 without a token: exit %d, %q; want exit 2 refusing the address", code, stderr.String())
+	}
+	t.Setenv("NORN_SERVE_EVERY", "-1m")
+	stderr.Reset()
+	if code := serveCmd(context.Background(), []string{"-inventory", t.TempDir()}, &bytes.Buffer{}, &stderr); code != exitUsage ||
+		!strings.Contains(stderr.String(), "NORN_SERVE_EVERY") {
+		t.Fatalf("NORN_SERVE_EVERY=-1m: exit %d, %q; want exit 2 naming the variable", code, stderr.String())
+	}
+}
