@@ -360,3 +360,45 @@ func TestWorkerLostMidRunIsRedelivered(t *testing.T) {
 		t.Fatalf("%d results, %d ok, %d failed, %d not run; want 60, 59 ok, 1 failed", res.Len(), len(res.OK()), len(res.Failed()), len(res.NotRun()))
 	}
 }
+
+func TestLargeResultsTravelThroughTheObjectStore(t *testing.T) {
+	s := startNATS(t, "", 0)
+	defer s.Shutdown()
+	inv := fleet(t, 6, "emea")
+	nc := connect(t, s)
+	big := func(_ context.Context, tk *tasks.Task) (tasks.Result, error) {
+		// A 3 MB configuration: over the server's 1 MB max payload.
+		b := make([]byte, 3<<20)
+		for i := range b {
+			b[i] = 'a' + byte(i%26)
+		}
+		return tasks.Result{Value: map[string]string{"host": tk.Host.Name, "config": string(b)}}, nil
+	}
+	startWorker(t, connect(t, s), inv, "emea", "w", big, nil)
+	r := controller(t, nc, inv, nil)
+	res, err := r.Run(context.Background(), "echo", big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.OK()) != 6 {
+		for x := range res.All() {
+			t.Logf("%s: %v %v", x.Host, x.Status, x.Err)
+		}
+		t.Fatalf("%d of 6 ok", len(res.OK()))
+	}
+	for x := range res.All() {
+		v := x.Value.(map[string]string)
+		if v["host"] != x.Host || len(v["config"]) != 3<<20 {
+			t.Fatalf("%s: value of %d bytes for host %q", x.Host, len(v["config"]), v["host"])
+		}
+	}
+	// The objects were deleted once read.
+	js, _ := nc.JetStream()
+	obs, err := js.ObjectStore("norn_payloads")
+	if err != nil {
+		t.Fatalf("no object store: %v", err)
+	}
+	if list, _ := obs.List(); len(list) != 0 {
+		t.Fatalf("%d objects left in the store", len(list))
+	}
+}
