@@ -389,7 +389,9 @@ func TestRetriesHonourRetryAfter(t *testing.T) {
 		},
 		status(http.StatusBadGateway, ""),
 	)
-	h := newHook(t, Config{URL: rcv.srv.URL, Secret: secret, now: clock.Now, sleep: clock.Sleep})
+	// RetryFor leaves room for the two jittered backoff waits after the 52 s the receiver asked
+	// for (with the default minute, a long draw of the jitter ends the retries one early).
+	h := newHook(t, Config{URL: rcv.srv.URL, Secret: secret, RetryFor: 2 * time.Minute, now: clock.Now, sleep: clock.Sleep})
 	h.RunEnd(context.Background(), runEnd(1, 0))
 	reqs := rcv.requests()
 	if len(reqs) != 5 {
