@@ -101,12 +101,8 @@ func New(ctx context.Context, cfg Config) (*Executor, error) {
 	if reflect.ValueOf(cfg.Logger).IsZero() {
 		cfg.Logger = zerolog.Nop()
 	}
-	js, err := jetstream.New(cfg.Conn)
+	js, n, err := openStreams(ctx, cfg.Conn, so)
 	if err != nil {
-		return nil, fmt.Errorf("natsexec: %w", err)
-	}
-	n := names{prefix: so.Prefix}
-	if err := ensureStreams(ctx, js, n, so); err != nil {
 		return nil, err
 	}
 	return &Executor{cfg: cfg, n: n, js: js}, nil

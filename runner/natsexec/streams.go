@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -54,6 +55,16 @@ func (o StreamOptions) withDefaults() (StreamOptions, error) {
 		o.Replicas = 1
 	}
 	return o, nil
+}
+
+// openStreams opens JetStream on conn and creates (or updates) the work and result streams.
+func openStreams(ctx context.Context, conn *nats.Conn, so StreamOptions) (jetstream.JetStream, names, error) {
+	n := names{prefix: so.Prefix}
+	js, err := jetstream.New(conn)
+	if err != nil {
+		return nil, n, fmt.Errorf("natsexec: %w", err)
+	}
+	return js, n, ensureStreams(ctx, js, n, so)
 }
 
 // ensureStreams creates or updates the work and result streams.

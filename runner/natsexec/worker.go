@@ -129,12 +129,8 @@ func NewWorker(ctx context.Context, cfg WorkerConfig) (*Worker, error) {
 	if reflect.ValueOf(cfg.Logger).IsZero() {
 		cfg.Logger = zerolog.Nop()
 	}
-	js, err := jetstream.New(cfg.Conn)
+	js, n, err := openStreams(ctx, cfg.Conn, so)
 	if err != nil {
-		return nil, fmt.Errorf("natsexec: %w", err)
-	}
-	n := names{prefix: so.Prefix}
-	if err := ensureStreams(ctx, js, n, so); err != nil {
 		return nil, err
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, n.workStream(), jetstream.ConsumerConfig{
