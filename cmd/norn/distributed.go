@@ -14,6 +14,7 @@ import (
 	"github.com/gonorn/norn/config"
 	"github.com/gonorn/norn/hooks"
 	"github.com/gonorn/norn/inventory"
+	"github.com/gonorn/norn/redact"
 	"github.com/gonorn/norn/runner"
 	"github.com/gonorn/norn/runner/natsexec"
 	"github.com/gonorn/norn/tasks"
@@ -60,14 +61,13 @@ func natsConnect(nc config.NATSConfig, name string, log zerolog.Logger) (*nats.C
 	return conn, nil
 }
 
-// redactURL hides the password of a URL's user information.
-func redactURL(u string) string {
-	if at := strings.LastIndex(u, "@"); at >= 0 {
-		if scheme := strings.Index(u, "://"); scheme >= 0 && scheme < at {
-			return u[:scheme+3] + "<redacted>" + u[at:]
-		}
+// redactURL shows the NATS server URLs (comma-separated) without their user information.
+func redactURL(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, u := range parts {
+		parts[i] = redact.URL(strings.TrimSpace(u), true)
 	}
-	return u
+	return strings.Join(parts, ",")
 }
 
 // natsRoute returns the queue of a host: its first data key of keys that is set, else "default".

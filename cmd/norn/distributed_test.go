@@ -115,3 +115,11 @@ func TestWorkerUsageErrors(t *testing.T) {
 		t.Errorf("norn backup -nats-url without inventory: exit %d, %q", code, stderr.String())
 	}
 }
+
+func TestRedactNATSURL(t *testing.T) {
+	got := redactURL("nats://user:s3cret@a.example.com:4222, nats://b.example.com:4222")
+	if strings.Contains(got, "s3cret") || strings.Contains(got, "user") || !strings.Contains(got, "a.example.com:4222") ||
+		!strings.Contains(got, "b.example.com:4222") {
+		t.Fatalf("redactURL = %q", got)
+	}
+}
